@@ -15,6 +15,11 @@ var ErrNotFound = errors.New("not found")
 // ErrUnreachable is returned (wrapped) when the engine does not answer at its endpoint.
 var ErrUnreachable = errors.New("docker engine unreachable")
 
+// ErrConflict is returned (wrapped) when a name is already taken by an object
+// parity may not reuse: a container name in use, a network without parity's
+// labels, a volume still mounted by a container.
+var ErrConflict = errors.New("already in use")
+
 // Client lists every Docker call parity makes.
 type Client interface {
 	// Endpoint is the address tried: DOCKER_HOST or the default socket.

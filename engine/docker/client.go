@@ -1,0 +1,145 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/client"
+)
+
+// Engine is the Client backed by a real Docker Engine through the official
+// SDK. The API version is negotiated on first use, so an older engine (API
+// 1.41, Docker 20.10) works; parity sends nothing newer than 1.41 needs.
+type Engine struct {
+	cli      *client.Client
+	endpoint string
+}
+
+var _ Client = (*Engine)(nil)
+
+// New connects to the engine the docker CLI would use: DOCKER_HOST, else the
+// current docker context, else the default socket. Nothing is dialled yet: an
+// engine that is down shows up as ErrUnreachable on the first call.
+func New() (*Engine, error) {
+	home, _ := os.UserHomeDir()
+	return NewAt(resolveEndpoint(os.Getenv, home))
+}
+
+// NewAt connects to the engine at host (e.g. "unix:///var/run/docker.sock" or
+// "tcp://127.0.0.1:2375"). TLS settings and a pinned API version are still
+// taken from DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and DOCKER_API_VERSION.
+func NewAt(host string) (*Engine, error) {
+	cli, err := client.NewClientWithOpts(
+		client.WithTLSClientConfigFromEnv(),
+		client.WithHost(host),
+		client.WithVersionFromEnv(),
+		client.WithAPIVersionNegotiation(),
+	)
+	if err != nil {
+		return nil, &unreachableError{endpoint: host, cause: err}
+	}
+	return &Engine{cli: cli, endpoint: host}, nil
+}
+
+// Close releases the SDK's idle connections.
+func (e *Engine) Close() error { return e.cli.Close() }
+
+// Endpoint is the address the engine is reached at.
+func (e *Engine) Endpoint() string { return e.endpoint }
+
+// Ping checks that the engine answers and returns its versions; APIVersion is
+// the one negotiated, i.e. what parity speaks to this engine.
+func (e *Engine) Ping(ctx context.Context) (Info, error) {
+	v, err := e.cli.ServerVersion(ctx)
+	if err != nil {
+		return Info{}, e.fail(err, "ping docker engine")
+	}
+	return Info{
+		Endpoint:      e.endpoint,
+		ServerVersion: v.Version,
+		APIVersion:    e.cli.ClientVersion(),
+		OS:            v.Os,
+	}, nil
+}
+
+// fail turns an SDK error into parity's: connection failures become
+// ErrUnreachable (naming the endpoint and the fix), the daemon's not-found and
+// conflict answers match ErrNotFound and ErrConflict, everything else is
+// wrapped with what parity was doing.
+func (e *Engine) fail(err error, doing string) error {
+	switch {
+	case err == nil:
+		return nil
+	case client.IsErrConnectionFailed(err):
+		return &unreachableError{endpoint: e.endpoint, cause: dialCause(e.endpoint, err)}
+	case cerrdefs.IsNotFound(err):
+		return fmt.Errorf("%s: %w", doing, &kindError{kind: ErrNotFound, cause: err})
+	case cerrdefs.IsConflict(err):
+		return fmt.Errorf("%s: %w", doing, &kindError{kind: ErrConflict, cause: err})
+	default:
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+}
+
+// unreachableError is ErrUnreachable with the endpoint, the cause and the fix.
+type unreachableError struct {
+	endpoint string
+	cause    error
+}
+
+func (u *unreachableError) Error() string {
+	fix := `start Docker (e.g. "sudo systemctl start docker" or Docker Desktop) or set DOCKER_HOST`
+	if errors.Is(u.cause, os.ErrPermission) {
+		fix = `add your user to the "docker" group ("sudo usermod -aG docker $USER", then log in again) or set DOCKER_HOST`
+	}
+	return fmt.Sprintf("cannot reach the Docker engine at %s: %v; %s", u.endpoint, u.cause, fix)
+}
+
+func (u *unreachableError) Is(target error) bool { return target == ErrUnreachable }
+func (u *unreachableError) Unwrap() error        { return u.cause }
+
+// kindError keeps the daemon's message (which names the object) while
+// matching one of parity's sentinels.
+type kindError struct {
+	kind  error
+	cause error
+}
+
+func (k *kindError) Error() string {
+	return strings.TrimPrefix(k.cause.Error(), "Error response from daemon: ")
+}
+func (k *kindError) Is(target error) bool { return target == k.kind }
+func (k *kindError) Unwrap() error        { return k.cause }
+
+// dialCause finds why the endpoint cannot be reached. The SDK replaces the
+// dial error with a generic "Cannot connect to the Docker daemon" message;
+// dialling again recovers the actual reason ("no such file or directory",
+// "connection refused", "permission denied").
+func dialCause(endpoint string, sdkErr error) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return sdkErr
+	}
+	var network, addr string
+	switch u.Scheme {
+	case "unix":
+		network, addr = "unix", u.Path
+	case "tcp":
+		network, addr = "tcp", u.Host
+	default:
+		return sdkErr
+	}
+	conn, err := net.DialTimeout(network, addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	conn.Close()
+	return sdkErr
+}

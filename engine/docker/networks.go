@@ -1,0 +1,66 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/docker/docker/api/types/network"
+)
+
+// EnsureNetwork creates a bridge network with the labels unless it exists.
+// An existing network of that name is reused only if it carries the labels:
+// one parity did not create may be someone else's, and attaching services
+// to it silently would mix projects.
+func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	err := e.checkNetwork(ctx, name, labels)
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	_, err = e.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge", Labels: labels})
+	if err == nil {
+		return nil
+	}
+	err = e.fail(err, "create network "+name)
+	if errors.Is(err, ErrConflict) {
+		// Created concurrently (e.g. by a second parity): fine if it is ours.
+		return e.checkNetwork(ctx, name, labels)
+	}
+	return err
+}
+
+// checkNetwork returns nil if the network exists with the labels, ErrNotFound
+// if it does not exist, ErrConflict if it exists without them.
+func (e *Engine) checkNetwork(ctx context.Context, name string, labels map[string]string) error {
+	n, err := e.cli.NetworkInspect(ctx, name, network.InspectOptions{})
+	if err != nil {
+		return e.fail(err, "inspect network "+name)
+	}
+	if n.Name != name { // the engine also matches ID prefixes
+		return fmt.Errorf("inspect network %s: %w", name, ErrNotFound)
+	}
+	if !hasLabels(n.Labels, labels) {
+		return fmt.Errorf("ensure network %s: %w by a network parity did not create (labels %v); remove it with \"docker network rm %s\" or rename the project", name, ErrConflict, n.Labels, name)
+	}
+	return nil
+}
+
+// Networks returns the names of the networks carrying all the labels.
+func (e *Engine) Networks(ctx context.Context, labels map[string]string) ([]string, error) {
+	list, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, e.fail(err, "list networks")
+	}
+	names := make([]string, 0, len(list))
+	for _, n := range list {
+		names = append(names, n.Name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// RemoveNetwork removes the network; ErrConflict while containers use it.
+func (e *Engine) RemoveNetwork(ctx context.Context, name string) error {
+	return e.fail(e.cli.NetworkRemove(ctx, name), "remove network "+name)
+}

@@ -1,0 +1,69 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/docker/docker/api/types/volume"
+)
+
+// Volume returns the named volume, or ErrNotFound.
+func (e *Engine) Volume(ctx context.Context, name string) (Volume, error) {
+	v, err := e.cli.VolumeInspect(ctx, name)
+	if err != nil {
+		return Volume{}, e.fail(err, "inspect volume "+name)
+	}
+	return fromVolume(v), nil
+}
+
+// CreateVolume creates the named volume with the labels. The engine would
+// silently hand back an existing volume of that name; one without the
+// labels is ErrConflict instead, since parity would otherwise adopt (and
+// later offer to delete) data it does not own.
+func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
+	existing, err := e.Volume(ctx, name)
+	switch {
+	case err == nil:
+		if !hasLabels(existing.Labels, labels) {
+			return fmt.Errorf("create volume %s: %w by a volume parity did not create (labels %v)", name, ErrConflict, existing.Labels)
+		}
+		return nil
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	_, err = e.cli.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	return e.fail(err, "create volume "+name)
+}
+
+// Volumes lists the volumes carrying all the labels.
+func (e *Engine) Volumes(ctx context.Context, labels map[string]string) ([]Volume, error) {
+	resp, err := e.cli.VolumeList(ctx, volume.ListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, e.fail(err, "list volumes")
+	}
+	out := make([]Volume, 0, len(resp.Volumes))
+	for _, v := range resp.Volumes {
+		if v != nil {
+			out = append(out, fromVolume(*v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// RemoveVolume removes the volume, never forcibly: a volume still mounted by
+// a container is ErrConflict.
+func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
+	return e.fail(e.cli.VolumeRemove(ctx, name, false), "remove volume "+name)
+}
+
+func fromVolume(v volume.Volume) Volume {
+	out := Volume{Name: v.Name, Labels: v.Labels}
+	if t, err := time.Parse(time.RFC3339, v.CreatedAt); err == nil {
+		out.CreatedAt = t
+	}
+	return out
+}

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"time"
+)
+
+// Restart restarts a service's container and waits until it answers again,
+// or restarts the app (AppSource).
+func (s *Session) Restart(ctx context.Context, source string) error {
+	if source == AppSource {
+		s.RestartApp()
+		return nil
+	}
+	ps := s.plan.service(source)
+	id := s.id(source)
+	if ps == nil || id == "" {
+		return fmt.Errorf("restart %s: no such running service", source)
+	}
+	s.emit(Event{Type: EventPhase, Source: source, Phase: PhaseRestarting})
+	if err := s.docker.Restart(ctx, id, 10*time.Second); err != nil {
+		return fmt.Errorf("restart %s: %w", source, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	return s.waitService(ctx, ps)
+}
+
+// ShellCommand is an interactive, already authenticated client inside the
+// service's container (psql, redis-cli), run through the docker CLI.
+func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
+	ps := s.plan.service(source)
+	id := s.id(source)
+	if ps == nil || id == "" {
+		return nil, fmt.Errorf("shell: %s is not a running service", source)
+	}
+	args := []string{"exec", "-it", id}
+	if shell := ps.Stack.Shell(ps.Credentials); len(shell) > 0 {
+		args = append(args, shell...)
+	} else {
+		args = append(args, "sh")
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return nil, fmt.Errorf("shell: the docker command-line tool is needed for a shell: %w", err)
+	}
+	return exec.Command("docker", args...), nil
+}
+
+// URL is the service's real connection URL, "" when it has none.
+func (s *Session) URL(source string) string {
+	if s.plan == nil {
+		return ""
+	}
+	if ps := s.plan.service(source); ps != nil {
+		return ps.URL()
+	}
+	return ""
+}

@@ -1,0 +1,323 @@
+// Package engine is parity's core: it loads the production manifest, plans
+// the backing services, reconciles them with the Docker engine, waits until
+// each really answers, computes the app's environment and supervises the app.
+// Data flows one way — manifest, plan, reconcile, ready, env, app — and every
+// step is reported as an Event to one Sink.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"github.com/parity-dev/parity/engine/docker"
+	"github.com/parity-dev/parity/engine/manifest"
+)
+
+// Options are what every command shares: where the manifest is and how to reach Docker.
+type Options struct {
+	WorkingDir  string
+	Files       []string // -f, in order
+	ProjectName string   // -p
+	Profiles    []string
+	Mirror      string            // registry mirror host[:port] for Docker Hub images
+	ExtraLabels map[string]string // labels added to everything parity creates
+	Environ     []string          // the inherited environment (os.Environ())
+	StateDir    string            // "" -> StateDir()
+	AppCommand  []string          // -- CMD; nil -> parity.yaml app.command
+	Timeout     time.Duration     // readiness deadline; 0 -> 2 minutes
+	Sink        Sink
+	// Docker is the engine client; nil -> a real client from the environment.
+	Docker docker.Client
+}
+
+// Session is one project as parity sees it: the manifest loaded, the plan
+// made, the engine reached. It is what up, run, env, status and the live view share.
+type Session struct {
+	opts     Options
+	docker   docker.Client
+	info     docker.Info
+	project  *manifest.Project
+	config   *manifest.Config
+	plan     *plan
+	stateDir string
+	appCmd   []string
+	sink     Sink
+	shell    map[string]string
+	dotenv   map[string]string
+
+	env      []EnvVar
+	warnings []string
+	idsMu    sync.Mutex
+	ids      map[string]string // service -> container id, once reconciled
+
+	appRestart chan struct{}
+	// probe replaces the services' probes in unit tests that run against a fake engine.
+	probe func(ctx context.Context, service string) error
+}
+
+// Open loads the manifest and parity.yaml, reads the project's state and
+// plans the services. It talks to Docker only to check that it answers when
+// needDocker is set.
+func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) {
+	if opts.WorkingDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("find working dir: %w", err)
+		}
+		opts.WorkingDir = wd
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	if opts.Sink == nil {
+		opts.Sink = func(Event) {}
+	}
+	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, appRestart: make(chan struct{}, 1)}
+
+	cfg, cfgPath, err := manifest.LoadConfig(opts.WorkingDir)
+	if err != nil {
+		return nil, err
+	}
+	s.config = cfg
+	files := opts.Files
+	if len(files) == 0 {
+		files, err = manifest.Discover(opts.WorkingDir, s.shell, cfg)
+		if err != nil {
+			return nil, err
+		}
+	}
+	projectName := opts.ProjectName
+	if projectName == "" && cfg != nil && cfg.Project != "" {
+		projectName = cfg.Project
+	}
+	proj, err := manifest.Load(ctx, manifest.LoadOptions{
+		WorkingDir:  opts.WorkingDir,
+		Files:       files,
+		ProjectName: projectName,
+		Profiles:    opts.Profiles,
+		Environ:     s.shell,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.project = proj
+
+	s.appCmd = opts.AppCommand
+	if s.appCmd == nil && cfg != nil {
+		s.appCmd = []string(cfg.App.Command)
+	}
+	_ = cfgPath
+
+	s.dotenv = map[string]string{}
+	if env, err := godotenv.Read(filepath.Join(proj.WorkingDir, ".env")); err == nil {
+		s.dotenv = env
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(proj.WorkingDir, ".env"), err)
+	}
+
+	if s.stateDir = opts.StateDir; s.stateDir == "" {
+		if s.stateDir, err = StateDir(); err != nil {
+			return nil, err
+		}
+	}
+
+	if needDocker {
+		if err := s.connect(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// connect makes the Docker client and checks that the engine answers.
+func (s *Session) connect(ctx context.Context) error {
+	if s.docker == nil {
+		if s.opts.Docker != nil {
+			s.docker = s.opts.Docker
+		} else {
+			c, err := docker.New()
+			if err != nil {
+				return err
+			}
+			s.docker = c
+		}
+	}
+	info, err := s.docker.Ping(ctx)
+	if err != nil {
+		return err
+	}
+	s.info = info
+	return nil
+}
+
+// Project is the project name.
+func (s *Session) Project() string { return s.project.Name }
+
+// AppCommand is the app command that up runs, nil for services only.
+func (s *Session) AppCommand() []string { return s.appCmd }
+
+// prepare locks the state, plans against it and computes the app env. The
+// returned stateFile is locked; the caller saves and closes it.
+func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
+	sf, err := openState(s.stateDir, s.project.Name)
+	if err != nil {
+		return nil, err
+	}
+	own := map[int]bool{}
+	if s.docker != nil {
+		cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
+		if err != nil {
+			sf.Close()
+			return nil, err
+		}
+		for _, c := range cs {
+			for _, b := range c.Ports {
+				own[b.HostPort] = true
+			}
+		}
+	}
+	opts := planOptions{
+		Mirror:      s.opts.Mirror,
+		ExtraLabels: s.opts.ExtraLabels,
+		PortFree:    func(port int) bool { return own[port] || portFree(port) },
+		FreePort:    freePort,
+	}
+	if s.config != nil {
+		opts.AppService = s.config.App.Service
+		opts.Skip = map[string]bool{}
+		for name, sc := range s.config.Services {
+			if sc.Skip {
+				opts.Skip[name] = true
+			}
+		}
+	}
+	p, err := buildPlan(s.project, &sf.state, opts)
+	if err != nil {
+		sf.Close()
+		return nil, err
+	}
+	s.plan = p
+	var cfgEnv map[string]string
+	if s.config != nil {
+		cfgEnv = s.config.App.Env
+	}
+	s.env, s.warnings = computeAppEnv(appEnvInput{Plan: p, Config: cfgEnv, Dotenv: s.dotenv, Shell: s.shell})
+	s.warnings = append(append([]string{}, p.Warnings...), s.warnings...)
+	if len(s.project.Unset) > 0 {
+		var left []string
+		for _, name := range s.project.Unset {
+			if _, ok := p.Bindings[name]; !ok {
+				left = append(left, name)
+			}
+		}
+		if len(left) > 0 {
+			s.warnings = append(s.warnings, fmt.Sprintf("variables unset on this machine, substituted empty: %s", strings.Join(left, ", ")))
+		}
+	}
+	return sf, nil
+}
+
+// Env returns the app's environment (what parity sets, not the whole inherited environment).
+func (s *Session) Env(ctx context.Context) ([]EnvVar, []string, error) {
+	if s.plan == nil {
+		sf, err := s.prepare(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = sf.Save()
+		sf.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return s.env, s.warnings, nil
+}
+
+// Summary describes the plan for the live view and `up --detach`.
+func (s *Session) Summary() PlanSummary {
+	sum := PlanSummary{
+		Project:        s.project.Name,
+		Files:          s.project.Files,
+		DockerEndpoint: s.info.Endpoint,
+		EngineVersion:  s.info.ServerVersion,
+		AppCommand:     s.appCmd,
+	}
+	if s.plan == nil {
+		return sum
+	}
+	for _, ps := range s.plan.Services {
+		ss := ServiceSummary{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image}
+		if ps.Stack != nil {
+			ss.Kind = ps.Stack.Kind()
+		}
+		if ps.Role == RoleBacking || ps.Role == RoleGeneric {
+			ss.Address = ps.Address()
+			ss.URL = maskURL(ps.URL())
+		}
+		sum.Services = append(sum.Services, ss)
+	}
+	return sum
+}
+
+func (s *Session) emit(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	s.sink(ev)
+}
+
+func (s *Session) warn(msg string) {
+	s.emit(Event{Type: EventWarning, Line: msg})
+}
+
+// portFree reports whether 127.0.0.1:port can be bound now.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func environMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// SetSink replaces where events go; the live view is made after the session
+// it controls, so it plugs itself in here.
+func (s *Session) SetSink(sink Sink) {
+	if sink == nil {
+		sink = func(Event) {}
+	}
+	s.sink = sink
+}
+
+// Docker is the engine client the session uses (nil before it connected).
+func (s *Session) DockerInfo() (endpoint, version string) {
+	return s.info.Endpoint, s.info.ServerVersion
+}

@@ -1,0 +1,580 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/parity-dev/parity/engine/docker"
+	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/stacks"
+)
+
+// Role is what parity does with a manifest service.
+type Role string
+
+const (
+	// RoleBacking is a recognised backing service (Postgres, Redis...): run
+	// as a container with generated credentials and a protocol-level probe.
+	RoleBacking Role = "backing"
+	// RoleGeneric is another third-party image (mail catcher, ...): run as a
+	// container, ready when its healthcheck or port says so.
+	RoleGeneric Role = "generic"
+	// RoleApp is the team's own code: not run as a container; its
+	// environment is the template for the local app's environment.
+	RoleApp Role = "app"
+	// RoleSkipped is a service parity leaves out (parity.yaml skip, no image).
+	RoleSkipped Role = "skipped"
+)
+
+// Labels parity puts on everything it creates. They are the only source of
+// truth for ownership: parity never touches an object without them.
+const (
+	LabelProject    = "dev.parity.project"
+	LabelService    = "dev.parity.service"
+	LabelConfigHash = "dev.parity.config-hash"
+	LabelImage      = "dev.parity.image"
+	LabelKind       = "dev.parity.kind"
+	LabelSecretHash = "dev.parity.secret-hash"
+)
+
+// plannedService is one manifest service with parity's decision about it.
+type plannedService struct {
+	Name  string
+	Role  Role
+	Why   string
+	Stack stacks.Stack // nil for the app and skipped services
+	Svc   *manifest.Service
+
+	// For containers:
+	Image       string // as pinned
+	PullRef     string // what is pulled and run (the mirror's name when a mirror is set)
+	Config      stacks.Config
+	MainPort    int         // container port the probe and URLs use; 0 when none
+	Ports       map[int]int // container port -> host port
+	DataVolume  string      // named volume holding the data dir, "" when none
+	Spec        docker.ContainerSpec
+	Credentials stacks.Credentials
+}
+
+// Endpoint is where the service answers on this machine.
+func (ps *plannedService) Endpoint() stacks.Endpoint {
+	return stacks.Endpoint{Host: loopback, Port: ps.Ports[ps.MainPort], Credentials: ps.Credentials}
+}
+
+// URL is the connection URL the app gets, "" for services without one.
+func (ps *plannedService) URL() string {
+	if ps.Stack == nil || ps.MainPort == 0 {
+		return ""
+	}
+	return ps.Stack.URL(ps.Endpoint())
+}
+
+// Address is host:port of the main port, "" when none.
+func (ps *plannedService) Address() string {
+	if ps.MainPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", loopback, ps.Ports[ps.MainPort])
+}
+
+const loopback = "127.0.0.1"
+
+// plan is the desired state of a project.
+type plan struct {
+	Project  *manifest.Project
+	Services []*plannedService // manifest order (by name)
+	Network  string
+	// Bindings are values parity chose for the manifest's unset variables
+	// (DB_PASSWORD -> the generated password).
+	Bindings map[string]string
+	Warnings []string
+}
+
+func (p *plan) service(name string) *plannedService {
+	for _, s := range p.Services {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// containers are the services parity runs as containers.
+func (p *plan) containers() []*plannedService {
+	var out []*plannedService
+	for _, s := range p.Services {
+		if s.Role == RoleBacking || s.Role == RoleGeneric {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// apps are the services that describe the developer's app.
+func (p *plan) apps() []*plannedService {
+	var out []*plannedService
+	for _, s := range p.Services {
+		if s.Role == RoleApp {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// planOptions are the inputs of planning besides the manifest.
+type planOptions struct {
+	Mirror      string            // registry mirror host[:port], "" for none
+	ExtraLabels map[string]string // added to every object (tests use dev.parity.test=1)
+	AppService  string            // parity.yaml app.service: force this service to be the app
+	Skip        map[string]bool   // parity.yaml services.X.skip
+	// PortFree reports whether a host port on 127.0.0.1 can be bound.
+	PortFree func(port int) bool
+	// FreePort asks the system for any free port on 127.0.0.1.
+	FreePort func() (int, error)
+}
+
+// containerName is the name parity gives a service's container. It differs
+// from Compose's "<project>-<service>-1" so parity never collides with a
+// team's own `docker compose up`.
+func containerName(project, service string) string {
+	return "parity-" + project + "-" + service
+}
+
+func networkName(project string) string { return "parity-" + project }
+
+func volumeName(project, service string) string {
+	return "parity-" + project + "-" + service + "-data"
+}
+
+// classify decides each service's role, in a first pass, so that the second
+// pass can see which services are backing services.
+func classify(proj *manifest.Project, opts planOptions) []*plannedService {
+	out := make([]*plannedService, 0, len(proj.Services))
+	backing := map[string]bool{}
+	for i := range proj.Services {
+		svc := &proj.Services[i]
+		ps := &plannedService{Name: svc.Name, Svc: svc, Image: svc.Image}
+		switch {
+		case opts.Skip[svc.Name]:
+			ps.Role, ps.Why = RoleSkipped, "skipped in parity.yaml"
+		case opts.AppService == svc.Name:
+			ps.Role, ps.Why = RoleApp, "named as the app in parity.yaml"
+		case svc.Build:
+			ps.Role, ps.Why = RoleApp, "has a build: section (the team's own code)"
+		case svc.Image == "":
+			ps.Role, ps.Why = RoleSkipped, "has neither image nor build"
+		default:
+			if st := stacks.ForImage(svc.Image); st != nil {
+				ps.Role, ps.Stack = RoleBacking, st
+				ps.Why = fmt.Sprintf("image %s is a %s image", svc.Image, st.Kind())
+				backing[svc.Name] = true
+				for _, a := range svc.Aliases {
+					backing[a] = true
+				}
+			}
+		}
+		out = append(out, ps)
+	}
+	// Unrecognised images: the team's own when they lean on a backing service.
+	for _, ps := range out {
+		if ps.Role != "" {
+			continue
+		}
+		if dep := leansOn(ps.Svc, backing); dep != "" {
+			ps.Role = RoleApp
+			ps.Why = fmt.Sprintf("image %s is not a known backing service and %s", ps.Image, dep)
+			continue
+		}
+		ps.Role = RoleGeneric
+		ps.Why = fmt.Sprintf("image %s is a third-party service no app code depends on", ps.Image)
+	}
+	return out
+}
+
+// leansOn says how svc depends on a backing service, "" if it does not.
+func leansOn(svc *manifest.Service, backing map[string]bool) string {
+	for _, d := range svc.DependsOn {
+		if backing[d] {
+			return "depends on " + d
+		}
+	}
+	keys := sortedKeys(svc.Environment)
+	for _, k := range keys {
+		if host := hostIn(svc.Environment[k]); host != "" && backing[host] {
+			return fmt.Sprintf("its %s points at %s", k, host)
+		}
+	}
+	return ""
+}
+
+// hostIn returns the host a value names: the host of a URL, a bare host, or host:port.
+func hostIn(v string) string {
+	if h, _, ok := urlHost(v); ok {
+		return h
+	}
+	h := v
+	if i := strings.LastIndexByte(h, ':'); i > 0 {
+		if _, err := strconv.Atoi(h[i+1:]); err == nil {
+			h = h[:i]
+		}
+	}
+	if h == "" || strings.ContainsAny(h, " /@=") {
+		return ""
+	}
+	return h
+}
+
+// buildPlan turns a manifest into the desired state, choosing ports and
+// credentials from (and recording them in) the project's state.
+func buildPlan(proj *manifest.Project, st *state, opts planOptions) (*plan, error) {
+	p := &plan{Project: proj, Network: networkName(proj.Name), Bindings: map[string]string{}}
+	p.Services = classify(proj, opts)
+	// Backing services first: they bind the unset credential variables that
+	// generic services may use too.
+	for _, role := range []Role{RoleBacking, RoleGeneric} {
+		for _, ps := range p.Services {
+			if ps.Role != role {
+				continue
+			}
+			if err := planContainer(p, ps, st, opts); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, ps := range p.containers() {
+		if ps.Role == RoleBacking && !stacks.ParseImage(ps.Image).Pinned() {
+			p.Warnings = append(p.Warnings, fmt.Sprintf(
+				"service %s runs %s, which is not pinned to a version: production and every laptop may run different versions; pin a tag such as %s:<version> in %s",
+				ps.Name, ps.Image, stacks.ParseImage(ps.Image).Repo, manifestFiles(proj)))
+		}
+	}
+	return p, nil
+}
+
+func manifestFiles(proj *manifest.Project) string {
+	var names []string
+	for _, f := range proj.Files {
+		names = append(names, filepath.Base(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) error {
+	svc := ps.Svc
+	ps.PullRef = ps.Image
+	if opts.Mirror != "" {
+		ps.PullRef = stacks.MirrorRef(ps.Image, opts.Mirror)
+	}
+
+	// Unset variables arrive as placeholders. The stack sees them as empty
+	// values; afterwards the values it chose for those positions become the
+	// bindings of the variables, so the app's ${DB_PASSWORD} gets the same
+	// generated password the container was given.
+	env := map[string]string{}
+	envVar := map[string]string{} // env key -> variable it was exactly
+	for k, v := range svc.Environment {
+		if name, ok := manifest.OnlyPlaceholder(v); ok {
+			envVar[k] = name
+		}
+		env[k] = manifest.ReplaceUnset(v, p.bound)
+	}
+	var cmd []string
+	cmdVar := map[int]string{}
+	if svc.Command != nil {
+		cmd = make([]string, len(svc.Command))
+		for i, a := range svc.Command {
+			if name, ok := manifest.OnlyPlaceholder(a); ok {
+				cmdVar[i] = name
+			}
+			cmd[i] = manifest.ReplaceUnset(a, p.bound)
+		}
+	}
+
+	ps.MainPort = 0
+	if ps.Role == RoleBacking {
+		secret := st.secretFor(ps.Name)
+		ps.Config = ps.Stack.Configure(stacks.Service{Name: ps.Name, Image: ps.Image, Env: env, Command: cmd}, secret)
+		ps.Credentials = ps.Config.Credentials
+		ps.MainPort = ps.Stack.Port()
+	} else {
+		ps.Config = stacks.Config{Env: env, Command: cmd}
+		if len(svc.Ports) > 0 {
+			ps.MainPort = svc.Ports[0].Target
+		}
+		ps.Stack = stacks.Generic(ps.MainPort)
+	}
+	for k, name := range envVar {
+		if v, ok := ps.Config.Env[k]; ok && v != "" {
+			p.bind(name, v)
+		}
+	}
+	if ps.Config.Command != nil && len(ps.Config.Command) == len(cmd) {
+		for i, name := range cmdVar {
+			if v := ps.Config.Command[i]; v != "" {
+				p.bind(name, v)
+			}
+		}
+	}
+
+	// Ports: the main port and every port the manifest publishes or exposes,
+	// on 127.0.0.1 only, each stable across runs.
+	targets := map[int]string{}
+	if ps.MainPort != 0 {
+		targets[ps.MainPort] = ""
+	}
+	for _, port := range svc.Ports {
+		if port.Protocol != "" && port.Protocol != "tcp" {
+			continue
+		}
+		if _, seen := targets[port.Target]; !seen || targets[port.Target] == "" {
+			targets[port.Target] = port.Published
+		}
+	}
+	ps.Ports = map[int]int{}
+	for _, target := range sortedInts(targets) {
+		host, warn, err := st.port(ps.Name, target, targets[target], opts)
+		if err != nil {
+			return err
+		}
+		if warn != "" {
+			p.Warnings = append(p.Warnings, warn)
+		}
+		ps.Ports[target] = host
+	}
+
+	mounts, dataVolume, warns := planMounts(p.Project, ps)
+	ps.DataVolume = dataVolume
+	p.Warnings = append(p.Warnings, warns...)
+
+	labels := map[string]string{
+		LabelProject: p.Project.Name,
+		LabelService: ps.Name,
+		LabelImage:   ps.Image,
+		LabelKind:    ps.Stack.Kind(),
+	}
+	for k, v := range opts.ExtraLabels {
+		labels[k] = v
+	}
+	for k, v := range svc.Labels {
+		if _, ours := labels[k]; !ours {
+			labels[k] = v
+		}
+	}
+	spec := docker.ContainerSpec{
+		Name:       containerName(p.Project.Name, ps.Name),
+		Image:      ps.PullRef,
+		Env:        envList(ps.Config.Env, p.bound),
+		Cmd:        unsetEmptied(ps.Config.Command, p.bound),
+		Entrypoint: unsetEmptied(svc.Entrypoint, p.bound),
+		User:       svc.User,
+		WorkingDir: svc.WorkingDir,
+		Labels:     labels,
+		Ports:      map[string]docker.PortBinding{},
+		Mounts:     mounts,
+		Tmpfs:      svc.Tmpfs,
+		ShmSize:    svc.ShmSize,
+		Network:    p.Network,
+		Aliases:    append([]string{ps.Name}, svc.Aliases...),
+	}
+	for target, host := range ps.Ports {
+		spec.Ports[fmt.Sprintf("%d/tcp", target)] = docker.PortBinding{HostIP: loopback, HostPort: host}
+	}
+	if hc := svc.Healthcheck; hc != nil && !hc.Disable {
+		spec.Healthcheck = &docker.Healthcheck{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout, StartPeriod: hc.StartPeriod, Retries: hc.Retries}
+	}
+	spec.Labels[LabelConfigHash] = configHash(spec)
+	ps.Spec = spec
+	return nil
+}
+
+// bound is the value chosen for an unset variable, if any.
+func (p *plan) bound(name string) (string, bool) {
+	v, ok := p.Bindings[name]
+	return v, ok
+}
+
+func (p *plan) bind(name, value string) {
+	if _, ok := p.Bindings[name]; !ok {
+		p.Bindings[name] = value
+	}
+}
+
+// planMounts keeps the manifest's mounts that can work on a laptop and puts
+// the service's data directory in a named volume parity owns, even where
+// production bind-mounts a host path there.
+func planMounts(proj *manifest.Project, ps *plannedService) ([]docker.Mount, string, []string) {
+	var mounts []docker.Mount
+	var warns []string
+	dataDir := ps.Stack.DataDir()
+	dataTarget := ""
+	for _, v := range ps.Svc.Volumes {
+		if dataDir != "" && (v.Target == dataDir || isUnder(dataDir, v.Target) || isUnder(v.Target, dataDir)) && v.Type != "tmpfs" && !isFileBind(v) {
+			dataTarget = v.Target
+			continue
+		}
+		switch v.Type {
+		case "volume":
+			if dataDir == "" && dataTarget == "" && v.Source != "" {
+				// A generic service's first named volume is its data.
+				dataTarget = v.Target
+				continue
+			}
+			name := ""
+			if v.Source != "" {
+				name = "parity-" + proj.Name + "-" + v.Source
+			}
+			mounts = append(mounts, docker.Mount{Type: "volume", Source: name, Target: v.Target, ReadOnly: v.ReadOnly})
+		case "bind":
+			if _, err := os.Stat(v.Source); err != nil {
+				warns = append(warns, fmt.Sprintf("service %s: bind mount %s -> %s skipped: %s does not exist on this machine", ps.Name, v.Source, v.Target, v.Source))
+				continue
+			}
+			mounts = append(mounts, docker.Mount{Type: "bind", Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
+		case "tmpfs":
+			mounts = append(mounts, docker.Mount{Type: "tmpfs", Target: v.Target})
+		}
+	}
+	if dataTarget == "" {
+		dataTarget = dataDir
+	}
+	if dataTarget == "" {
+		return mounts, "", warns
+	}
+	vol := volumeName(proj.Name, ps.Name)
+	mounts = append([]docker.Mount{{Type: "volume", Source: vol, Target: dataTarget}}, mounts...)
+	return mounts, vol, warns
+}
+
+// isFileBind reports a bind mount of a single file (an init script or a
+// config file), which is configuration, not data.
+func isFileBind(v manifest.Volume) bool {
+	if v.Type != "bind" {
+		return false
+	}
+	fi, err := os.Stat(v.Source)
+	return err == nil && !fi.IsDir()
+}
+
+func isUnder(child, parent string) bool {
+	rel := path.Clean(child)
+	parent = path.Clean(parent)
+	return parent != rel && strings.HasPrefix(rel, parent+"/")
+}
+
+// configHash fingerprints everything parity sets on a container, so a changed
+// manifest (or a changed choice of parity's) recreates it, and an unchanged
+// one is reused as it is.
+func configHash(spec docker.ContainerSpec) string {
+	spec.Labels = copyMap(spec.Labels)
+	delete(spec.Labels, LabelConfigHash)
+	data, _ := json.Marshal(spec) // maps marshal in key order
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12])
+}
+
+// secretFor returns the service's password, generating one on first use.
+func (st *state) secretFor(service string) string {
+	if s := st.Secrets[service]; s != "" {
+		return s
+	}
+	s := newSecret()
+	st.Secrets[service] = s
+	return s
+}
+
+// port chooses the host port for a service's container port: the remembered
+// one, else the manifest's published port or the service's usual port when
+// free, else any free port. It never fails because another program holds
+// the usual port.
+func (st *state) port(service string, target int, published string, opts planOptions) (int, string, error) {
+	key := fmt.Sprintf("%s/%d", service, target)
+	if p, ok := st.Ports[key]; ok {
+		if opts.PortFree == nil || opts.PortFree(p) {
+			return p, "", nil
+		}
+		np, err := opts.FreePort()
+		if err != nil {
+			return 0, "", fmt.Errorf("find a free port for %s: %w", service, err)
+		}
+		st.Ports[key] = np
+		return np, fmt.Sprintf("service %s: port %d is taken by another program, using %d from now on", service, p, np), nil
+	}
+	want := target
+	if n, err := strconv.Atoi(published); err == nil && n > 0 {
+		want = n
+	}
+	if want > 0 && (opts.PortFree == nil || opts.PortFree(want)) && !st.portUsed(want) {
+		st.Ports[key] = want
+		return want, "", nil
+	}
+	np, err := opts.FreePort()
+	if err != nil {
+		return 0, "", fmt.Errorf("find a free port for %s: %w", service, err)
+	}
+	st.Ports[key] = np
+	return np, "", nil
+}
+
+func (st *state) portUsed(port int) bool {
+	for _, p := range st.Ports {
+		if p == port {
+			return true
+		}
+	}
+	return false
+}
+
+func envList(env map[string]string, bound func(string) (string, bool)) []string {
+	out := make([]string, 0, len(env))
+	for _, k := range sortedKeys(env) {
+		out = append(out, k+"="+manifest.ReplaceUnset(env[k], bound))
+	}
+	return out
+}
+
+func unsetEmptied(args []string, bound func(string) (string, bool)) []string {
+	if args == nil {
+		return nil
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = manifest.ReplaceUnset(a, bound)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedInts[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// StateDir is where parity keeps per-project state (host ports and generated
+// passwords): $PARITY_STATE_DIR, else $XDG_STATE_HOME/parity, else
+// ~/.local/state/parity. It lives outside the repository on purpose, so no
+// generated secret can be committed by accident.
+func StateDir() (string, error) {
+	if d := os.Getenv("PARITY_STATE_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "parity"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find state dir: %w (set PARITY_STATE_DIR)", err)
+	}
+	return filepath.Join(home, ".local", "state", "parity"), nil
+}
+
+// state is what parity remembers about one project between runs.
+type state struct {
+	// Ports maps "service/containerPort" to the host port chosen for it, so a
+	// service keeps its address across runs.
+	Ports map[string]int `json:"ports"`
+	// Secrets maps a service to its generated password. It is kept while the
+	// service's data volume lives and dropped with `down --volumes`.
+	Secrets map[string]string `json:"secrets"`
+}
+
+// stateFile is the on-disk state of one project, guarded by an exclusive lock
+// so two `parity up` in the same project never race on ports or containers.
+type stateFile struct {
+	path string
+	lock *os.File
+	state
+}
+
+func projectStatePath(dir, project string) string {
+	return filepath.Join(dir, "projects", project+".json")
+}
+
+// openState locks and reads the project's state. Close releases the lock.
+func openState(dir, project string) (*stateFile, error) {
+	path := projectStatePath(dir, project)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open state lock: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("lock state %s: %w", path, err)
+	}
+	sf := &stateFile{path: path, lock: lock}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		sf.Close()
+		return nil, fmt.Errorf("read state: %w", err)
+	default:
+		if err := json.Unmarshal(data, &sf.state); err != nil {
+			sf.Close()
+			return nil, fmt.Errorf("read state %s: %w (delete the file to start over; the data volumes keep their passwords)", path, err)
+		}
+	}
+	if sf.Ports == nil {
+		sf.Ports = map[string]int{}
+	}
+	if sf.Secrets == nil {
+		sf.Secrets = map[string]string{}
+	}
+	return sf, nil
+}
+
+// Save writes the state atomically with mode 0600.
+func (sf *stateFile) Save() error {
+	data, err := json.MarshalIndent(sf.state, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	tmp := sf.path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Rename(tmp, sf.path); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// Close releases the lock.
+func (sf *stateFile) Close() error {
+	if sf.lock == nil {
+		return nil
+	}
+	err := sf.lock.Close() // closing the descriptor releases the flock
+	sf.lock = nil
+	return err
+}
+
+// newSecret is a random password that is safe in URLs, shells, command-line
+// arguments and config files without quoting or escaping: 32 letters and
+// digits (about 190 bits).
+func newSecret() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("read random: %v", err)) // crypto/rand does not fail on supported platforms
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// secretHash fingerprints a password for the data volume's label, so parity
+// can tell that a volume's data was initialised with another password without
+// storing the password itself on the volume.
+func secretHash(secret string) string {
+	sum := sha256.Sum256([]byte("parity-volume:" + secret))
+	return hex.EncodeToString(sum[:8])
+}

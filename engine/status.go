@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// ServiceStatus is one service as `parity status` reports it.
+type ServiceStatus struct {
+	Name      string        `json:"name"`
+	Role      string        `json:"role"`
+	Why       string        `json:"why"`
+	Kind      string        `json:"kind,omitempty"`
+	Image     string        `json:"image,omitempty"`
+	Container string        `json:"container,omitempty"`
+	State     string        `json:"state"` // running, exited, ..., "absent"
+	Ready     bool          `json:"ready"`
+	Reason    string        `json:"reason,omitempty"` // why not ready
+	Address   string        `json:"address,omitempty"`
+	URL       string        `json:"url,omitempty"` // password masked
+	Uptime    time.Duration `json:"uptimeNs,omitempty"`
+}
+
+// Status reports every service of the manifest: its role, container state,
+// whether it answers now (one quick probe) and where.
+func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
+	if s.docker == nil {
+		if err := s.connect(ctx); err != nil {
+			return nil, err
+		}
+	}
+	sf, err := s.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sf.Close() // status never changes the state
+	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
+	if err != nil {
+		return nil, err
+	}
+	byService := map[string]int{}
+	for i, c := range cs {
+		byService[c.Labels[LabelService]] = i
+	}
+	var out []ServiceStatus
+	for _, ps := range s.plan.Services {
+		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent"}
+		if ps.Stack != nil {
+			st.Kind = ps.Stack.Kind()
+		}
+		if ps.Role != RoleBacking && ps.Role != RoleGeneric {
+			st.State = ""
+			out = append(out, st)
+			continue
+		}
+		if i, ok := byService[ps.Name]; ok {
+			c, err := s.docker.Inspect(ctx, cs[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			st.Container, st.State = c.Name, c.State
+			if b, ok := c.Ports[portKey(ps.MainPort)]; ok && ps.MainPort != 0 {
+				// Report the address the container really has, which may
+				// predate a change in the state file.
+				ps.Ports[ps.MainPort] = b.HostPort
+			}
+			st.Address = ps.Address()
+			st.URL = maskURL(ps.URL())
+			if c.Running {
+				st.Uptime = time.Since(c.StartedAt).Round(time.Second)
+				s.setID(ps.Name, c.ID)
+				t := s.target(ps)
+				switch {
+				case t.health:
+					st.Ready = c.Health == "healthy"
+					if !st.Ready {
+						st.Reason = "healthcheck: " + orDefault(c.Health, "starting")
+					}
+				case t.probe != nil:
+					pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+					if err := t.probe(pctx); err != nil {
+						st.Reason = shortReason(err)
+					} else {
+						st.Ready = true
+					}
+					cancel()
+				default:
+					st.Ready = true
+				}
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func portKey(port int) string { return itoa(port) + "/tcp" }

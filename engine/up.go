@@ -1,0 +1,523 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parity-dev/parity/engine/docker"
+	"github.com/parity-dev/parity/stacks"
+)
+
+// ErrNotReady is returned (wrapped) when a service did not become ready.
+var ErrNotReady = errors.New("service not ready")
+
+// ServiceError says which service failed, why, and what its container said last.
+type ServiceError struct {
+	Service  string
+	Reason   string
+	ExitCode int
+	Exited   bool
+	LastLogs []string
+	Err      error
+}
+
+func (e *ServiceError) Error() string {
+	var b strings.Builder
+	if e.Exited {
+		fmt.Fprintf(&b, "service %s exited with code %d before it was ready", e.Service, e.ExitCode)
+	} else {
+		fmt.Fprintf(&b, "service %s is not ready: %s", e.Service, e.Reason)
+	}
+	if e.Exited && e.Reason != "" {
+		fmt.Fprintf(&b, " (last probe error: %s)", e.Reason)
+	}
+	if len(e.LastLogs) > 0 {
+		fmt.Fprintf(&b, "\nlast %d log lines of %s:\n  %s", len(e.LastLogs), e.Service, strings.Join(e.LastLogs, "\n  "))
+	}
+	return b.String()
+}
+
+func (e *ServiceError) Unwrap() error { return e.Err }
+
+// Up makes every service run at its pinned version and waits until each
+// answers. It is idempotent: containers whose configuration is unchanged
+// are reused (started if stopped), changed ones are recreated with their
+// data volume kept.
+func (s *Session) Up(ctx context.Context) error {
+	if s.docker == nil {
+		if err := s.connect(ctx); err != nil {
+			return err
+		}
+	}
+	sf, err := s.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+
+	s.emit(Event{Type: EventPlan, Plan: ptr(s.Summary())})
+	for _, w := range s.warnings {
+		s.warn(w)
+	}
+
+	if err := s.checkVolumes(ctx, &sf.state); err != nil {
+		return err
+	}
+	// Save ports and secrets before creating anything, so an interrupted
+	// first run leaves volumes whose passwords parity still knows.
+	if err := sf.Save(); err != nil {
+		return err
+	}
+
+	labels := s.labels(nil)
+	if err := s.docker.EnsureNetwork(ctx, s.plan.Network, labels); err != nil {
+		if errors.Is(err, docker.ErrConflict) {
+			return fmt.Errorf("network %s exists but was not created by parity for project %s; remove it or choose another project name with -p: %w", s.plan.Network, s.project.Name, err)
+		}
+		return fmt.Errorf("create network %s: %w", s.plan.Network, err)
+	}
+	if err := s.removeOrphans(ctx); err != nil {
+		return err
+	}
+
+	containers := s.plan.containers()
+	errs := make([]error, len(containers))
+	var wg sync.WaitGroup
+	for i, ps := range containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.upService(ctx, ps)
+		}()
+	}
+	wg.Wait()
+	if err := firstError(ctx, errs); err != nil {
+		return err
+	}
+	return nil
+}
+
+// firstError prefers the context's error, so Ctrl-C reports as such.
+func firstError(ctx context.Context, errs []error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// labels are the project's ownership labels plus extra.
+func (s *Session) labels(extra map[string]string) map[string]string {
+	l := map[string]string{LabelProject: s.project.Name}
+	for k, v := range s.opts.ExtraLabels {
+		l[k] = v
+	}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return l
+}
+
+// checkVolumes refuses to start a service on data that was initialised with
+// a password parity no longer has, and never adopts a volume it did not create.
+func (s *Session) checkVolumes(ctx context.Context, st *state) error {
+	for _, ps := range s.plan.containers() {
+		if ps.DataVolume == "" {
+			continue
+		}
+		vol, err := s.docker.Volume(ctx, ps.DataVolume)
+		if errors.Is(err, docker.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("inspect volume %s: %w", ps.DataVolume, err)
+		}
+		if vol.Labels[LabelProject] != s.project.Name || vol.Labels[LabelService] != ps.Name {
+			return fmt.Errorf("volume %s exists but was not created by parity for service %s of project %s; parity never uses a volume it did not create: remove or rename it (docker volume rm %s), or choose another project name with -p",
+				ps.DataVolume, ps.Name, s.project.Name, ps.DataVolume)
+		}
+		if ps.Role == RoleBacking {
+			want := secretHash(st.Secrets[ps.Name])
+			if got := vol.Labels[LabelSecretHash]; got != "" && got != want {
+				return fmt.Errorf("volume %s holds %s data created with another password than the one in parity's state (%s); reset the data with `parity down --volumes`, or restore the state file from a backup",
+					ps.DataVolume, ps.Name, projectStatePath(s.stateDir, s.project.Name))
+			}
+		}
+	}
+	return nil
+}
+
+// removeOrphans removes parity's containers for services the manifest no longer runs.
+func (s *Session) removeOrphans(ctx context.Context) error {
+	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		ps := s.plan.service(c.Labels[LabelService])
+		if ps != nil && (ps.Role == RoleBacking || ps.Role == RoleGeneric) {
+			continue
+		}
+		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("removing container %s: service %s is no longer run", c.Name, c.Labels[LabelService])})
+		if err := s.docker.Remove(ctx, c.ID); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			return fmt.Errorf("remove orphan container %s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// upService pulls, creates or reuses, and starts one service's container.
+func (s *Session) upService(ctx context.Context, ps *plannedService) error {
+	phase := func(p Phase, reason string) {
+		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: p, Reason: reason})
+	}
+	existing, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name, LabelService: ps.Name})
+	if err != nil {
+		return err
+	}
+	want := ps.Spec.Labels[LabelConfigHash]
+	var reuse *docker.Container
+	for i := range existing {
+		c := existing[i]
+		if c.Labels[LabelConfigHash] == want && reuse == nil {
+			reuse = &c
+			continue
+		}
+		// Ours, but stale: the manifest (or parity's choice) changed. The
+		// data volume is kept; only the container goes.
+		if err := s.docker.Remove(ctx, c.ID); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			return fmt.Errorf("remove outdated container %s: %w", c.Name, err)
+		}
+	}
+	if reuse != nil {
+		s.setID(ps.Name, reuse.ID)
+		if !reuse.Running {
+			phase(PhaseStarting, "")
+			if err := s.docker.Start(ctx, reuse.ID); err != nil {
+				return fmt.Errorf("start %s: %w", ps.Name, err)
+			}
+		}
+		return nil
+	}
+
+	if err := s.ensureImage(ctx, ps); err != nil {
+		return err
+	}
+	if ps.DataVolume != "" {
+		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
+			extra := map[string]string{LabelService: ps.Name}
+			if ps.Role == RoleBacking {
+				extra[LabelSecretHash] = secretHash(ps.Credentials.Password)
+			}
+			if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
+				return fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	for _, m := range ps.Spec.Mounts {
+		if m.Type != "volume" || m.Source == "" || m.Source == ps.DataVolume {
+			continue
+		}
+		if err := s.ensureExtraVolume(ctx, ps, m.Source); err != nil {
+			return err
+		}
+	}
+
+	phase(PhaseCreating, "")
+	spec := ps.Spec
+	if other, err := s.docker.ContainerByName(ctx, spec.Name); err == nil && other.Labels[LabelProject] != s.project.Name {
+		// A container parity did not create holds the name: leave it alone.
+		spec.Name = spec.Name + "-" + want[:6]
+		s.warn(fmt.Sprintf("container name %s is taken by a container parity did not create; using %s", ps.Spec.Name, spec.Name))
+	}
+	id, err := s.docker.Create(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
+	}
+	s.setID(ps.Name, id)
+	phase(PhaseStarting, "")
+	if err := s.docker.Start(ctx, id); err != nil {
+		return fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
+	}
+	return nil
+}
+
+func describeStartError(err error, ps *plannedService) error {
+	if strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "port is already allocated") {
+		return fmt.Errorf("%w (port %s was free a moment ago; run parity up again to pick another)", err, ps.Address())
+	}
+	return err
+}
+
+func (s *Session) ensureExtraVolume(ctx context.Context, ps *plannedService, name string) error {
+	vol, err := s.docker.Volume(ctx, name)
+	if errors.Is(err, docker.ErrNotFound) {
+		return s.docker.CreateVolume(ctx, name, s.labels(map[string]string{LabelService: ps.Name}))
+	}
+	if err != nil {
+		return err
+	}
+	if vol.Labels[LabelProject] != s.project.Name {
+		return fmt.Errorf("volume %s exists but was not created by parity for project %s; remove or rename it, or choose another project name with -p", name, s.project.Name)
+	}
+	return nil
+}
+
+// ensureImage pulls the image only when it is missing, reporting progress.
+func (s *Session) ensureImage(ctx context.Context, ps *plannedService) error {
+	present, err := s.docker.ImagePresent(ctx, ps.PullRef)
+	if err != nil {
+		return err
+	}
+	if present {
+		return nil
+	}
+	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhasePulling})
+	err = s.docker.Pull(ctx, ps.PullRef, func(p docker.PullProgress) {
+		s.emit(Event{Type: EventPull, Source: ps.Name, Phase: PhasePulling, Pull: &PullStatus{
+			Image: ps.PullRef, Layers: p.Layers, LayersDone: p.LayersDone, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal,
+		}})
+	})
+	if err != nil {
+		return fmt.Errorf("pull %s for service %s: %w", ps.PullRef, ps.Name, err)
+	}
+	return nil
+}
+
+func (s *Session) setID(service, id string) {
+	s.idsMu.Lock()
+	defer s.idsMu.Unlock()
+	s.ids[service] = id
+}
+
+func (s *Session) id(service string) string {
+	s.idsMu.Lock()
+	defer s.idsMu.Unlock()
+	return s.ids[service]
+}
+
+// WaitReady probes every container in parallel until it answers, failing
+// fast — with its exit code and last log lines — when a container exits.
+func (s *Session) WaitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	containers := s.plan.containers()
+	errs := make([]error, len(containers))
+	var wg sync.WaitGroup
+	for i, ps := range containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.waitService(ctx, ps)
+			if errs[i] != nil {
+				cancel() // one failure fails up; stop probing the others
+			}
+		}()
+	}
+	wg.Wait()
+	// A real failure beats the cancellations it caused.
+	for _, err := range errs {
+		var se *ServiceError
+		if errors.As(err, &se) {
+			return err
+		}
+	}
+	return firstError(ctx, errs)
+}
+
+// probeTarget is what readiness needs of a service; a seam for tests.
+type probeTarget struct {
+	ps     *plannedService
+	probe  func(ctx context.Context) error
+	health bool // wait for Docker's healthcheck instead of a probe
+}
+
+func (s *Session) target(ps *plannedService) probeTarget {
+	t := probeTarget{ps: ps}
+	switch {
+	case s.probe != nil:
+		t.probe = func(ctx context.Context) error { return s.probe(ctx, ps.Name) }
+	case ps.Role == RoleBacking:
+		ep := ps.Endpoint()
+		t.probe = func(ctx context.Context) error { return ps.Stack.Probe(ctx, ep) }
+	case ps.Spec.Healthcheck != nil:
+		t.health = true
+	case ps.MainPort != 0:
+		port := ps.Ports[ps.MainPort]
+		t.probe = func(ctx context.Context) error { return stacks.TCPProbe(ctx, loopback, port) }
+	}
+	return t
+}
+
+// Backoff for probes: start fast, because most services are ready within
+// a second or two, and cap low, because every wasted interval is a
+// developer waiting.
+const (
+	probeFirst = 20 * time.Millisecond
+	probeMax   = 250 * time.Millisecond
+)
+
+func (s *Session) waitService(ctx context.Context, ps *plannedService) error {
+	start := time.Now()
+	t := s.target(ps)
+	id := s.id(ps.Name)
+	delay := probeFirst
+	lastReason := ""
+	for {
+		c, err := s.docker.Inspect(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return s.notReady(ps, lastReason, ctx.Err())
+			}
+			return fmt.Errorf("inspect %s: %w", ps.Name, err)
+		}
+		if !c.Running && c.State != "created" && c.State != "restarting" {
+			return s.exited(ctx, ps, id, c, lastReason)
+		}
+		var perr error
+		switch {
+		case t.health:
+			if c.Health != "healthy" {
+				perr = fmt.Errorf("healthcheck: %s", orDefault(c.Health, "starting"))
+			}
+		case t.probe != nil:
+			pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+			perr = t.probe(pctx)
+			pcancel()
+		default:
+			if !c.Running {
+				perr = errors.New("not running")
+			}
+		}
+		if perr == nil {
+			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start)})
+			return nil
+		}
+		if ctx.Err() != nil {
+			return s.notReady(ps, lastReason, ctx.Err())
+		}
+		if reason := shortReason(perr); reason != lastReason {
+			lastReason = reason
+			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseWaiting, Reason: reason})
+		}
+		select {
+		case <-ctx.Done():
+			return s.notReady(ps, lastReason, ctx.Err())
+		case <-time.After(delay):
+		}
+		if delay *= 2; delay > probeMax {
+			delay = probeMax
+		}
+	}
+}
+
+func (s *Session) notReady(ps *plannedService, reason string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		logs := s.lastLogs(context.Background(), s.id(ps.Name), 20)
+		se := &ServiceError{Service: ps.Name, Reason: orDefault(reason, "no answer") + fmt.Sprintf(" after %s", s.opts.Timeout), LastLogs: logs, Err: ErrNotReady}
+		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: se.Reason, LastLogs: logs})
+		return se
+	}
+	return err
+}
+
+func (s *Session) exited(ctx context.Context, ps *plannedService, id string, c docker.Container, reason string) error {
+	logs := s.lastLogs(ctx, id, 20)
+	se := &ServiceError{Service: ps.Name, Exited: true, ExitCode: c.ExitCode, Reason: reason, LastLogs: logs, Err: ErrNotReady}
+	if c.OOMKilled {
+		se.Reason = joinNote(se.Reason, "killed for lack of memory")
+	}
+	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseExited, ExitCode: c.ExitCode, Reason: reason, LastLogs: logs})
+	return se
+}
+
+func (s *Session) lastLogs(ctx context.Context, id string, n int) []string {
+	if id == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var lines []string
+	_ = s.docker.Logs(ctx, id, false, n, func(l docker.LogLine) { lines = append(lines, l.Text) })
+	return lines
+}
+
+// shortReason is the probe error in a few words for the status line.
+func shortReason(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, ':'); i > 0 && i < 40 {
+		msg = msg[:i]
+	}
+	if len(msg) > 60 {
+		msg = msg[:57] + "..."
+	}
+	return msg
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// FollowLogs streams every container's output as log events until ctx ends.
+func (s *Session) FollowLogs(ctx context.Context, since time.Time) {
+	var wg sync.WaitGroup
+	for _, ps := range s.plan.containers() {
+		id := s.id(ps.Name)
+		if id == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.docker.Logs(ctx, id, true, -1, func(l docker.LogLine) {
+				if !since.IsZero() && !l.Time.IsZero() && l.Time.Before(since) {
+					return
+				}
+				s.emit(Event{Type: EventLog, Source: ps.Name, Stream: l.Stream, Line: l.Text, Time: l.Time})
+			})
+		}()
+	}
+	wg.Wait()
+}
+
+// Stop stops (does not remove) the project's containers.
+func (s *Session) Stop(ctx context.Context) error {
+	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
+	if err != nil {
+		return err
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	var wg sync.WaitGroup
+	errs := make([]error, len(cs))
+	for i, c := range cs {
+		if !c.Running {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			svc := c.Labels[LabelService]
+			s.emit(Event{Type: EventPhase, Source: svc, Phase: PhaseStopping})
+			errs[i] = s.docker.Stop(ctx, c.ID, 10*time.Second)
+			s.emit(Event{Type: EventPhase, Source: svc, Phase: PhaseStopped})
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/events"
@@ -12,7 +13,8 @@ import (
 )
 
 // Events streams container events for containers carrying the labels until
-// ctx ends, when both channels are closed. If the stream breaks first, the
+// ctx ends, when both channels are closed. Exec events (exec_create,
+// exec_start, exec_die), which healthchecks cause every interval, are left out. If the stream breaks first, the
 // error channel receives one error and both are closed.
 func (e *Engine) Events(ctx context.Context, labels map[string]string) (<-chan Event, <-chan error) {
 	out := make(chan Event, 16)
@@ -36,6 +38,9 @@ func (e *Engine) Events(ctx context.Context, labels map[string]string) (<-chan E
 				errs <- e.fail(err, "watch docker events")
 				return
 			case m := <-msgs:
+				if strings.HasPrefix(string(m.Action), "exec_") {
+					continue // a healthcheck runs one exec per interval: noise to parity
+				}
 				select {
 				case out <- fromMessage(m):
 				case <-ctx.Done():

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/docker/docker/api/types/network"
 )
 
@@ -60,7 +62,12 @@ func (e *Engine) Networks(ctx context.Context, labels map[string]string) ([]stri
 	return names, nil
 }
 
-// RemoveNetwork removes the network; ErrConflict while containers use it.
+// RemoveNetwork removes the network; ErrConflict while running containers
+// use it.
 func (e *Engine) RemoveNetwork(ctx context.Context, name string) error {
-	return e.fail(e.cli.NetworkRemove(ctx, name), "remove network "+name)
+	err := e.cli.NetworkRemove(ctx, name)
+	if cerrdefs.IsPermissionDenied(err) { // the engine answers 403 for "has active endpoints"
+		return fmt.Errorf("remove network %s: %w", name, &kindError{kind: ErrConflict, cause: err})
+	}
+	return e.fail(err, "remove network "+name)
 }

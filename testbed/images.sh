@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Builds the testbed's service images (Postgres, Redis, ...) from Debian
+# packages, because no container registry on the internet is reachable here:
+# one debootstrap'ed bookworm rootfs becomes parity-testbed/base:<KEY>, and
+# each service is a tiny classic-builder `docker build` FROM it that adds
+# testbed/entrypoints/<svc>.sh (an entrypoint honouring the official image's
+# contract).
+#
+# Everything is cached by KEY (hash of PACKAGES, this script and the entrypoint
+# files): when every parity-testbed/<svc>:<KEY> exists, nothing is built.
+#
+# Adding a service (e.g. memcached):
+#   1. append its Debian package to PACKAGES,
+#   2. add one line to SERVICES,
+#   3. write testbed/entrypoints/<svc>.sh; its "#@ " header lines are
+#      Dockerfile instructions (ENV, EXPOSE, VOLUME, CMD, ...).
+#
+# All logging goes to stderr; the script prints nothing on stdout.
+set -euo pipefail
+
+PACKAGES="postgresql-15,redis-server"
+
+# The one place where the image tags live.
+#   <svc>|<Debian package whose upstream version is the real version>|<tags>
+# "@V" in the tags stands for that real upstream version (15.N, 7.0.N).
+# These are the tags real Compose files pin; they all name the same image.
+SERVICES=(
+  "postgres|postgresql-15|15 15.4 15-alpine 15.4-alpine 15-bookworm @V"
+  "redis|redis-server|7 7.0 7-alpine 7.0-alpine 7-bookworm @V"
+)
+
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+CACHE="${PARITY_TESTBED_CACHE:-/var/cache/parity-testbed}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ENTRYPOINTS="$HERE/entrypoints"
+LABEL_KEY=dev.parity.testbed.key
+LABEL_VERSION=dev.parity.testbed.version
+
+log() { printf '[images] %s\n' "$*" >&2; }
+die() { printf '[images] ERROR: %s\n' "$*" >&2; exit 1; }
+
+phase_start=0
+phase() { phase_name="$1"; phase_start=$(date +%s.%N); log "phase: $phase_name ..."; }
+phase_done() { log "phase: $phase_name done in $(awk -v a="$phase_start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s"; }
+total_start=$(date +%s.%N)
+
+svc_name() { printf '%s' "${1%%|*}"; }
+svc_pkg() { local r="${1#*|}"; printf '%s' "${r%%|*}"; }
+svc_tags() { printf '%s' "${1##*|}"; }
+
+# Expands @V and drops duplicates (e.g. when the real version is 15.4).
+expand_tags() {
+  local tags="$1" version="$2" t out=()
+  for t in $tags; do
+    [[ $t == @V ]] && t="$version"
+    [[ " ${out[*]-} " == *" $t "* ]] || out+=("$t")
+  done
+  printf '%s\n' "${out[@]}"
+}
+
+# "5:7.0.15-1~deb12u5" -> "7.0.15"; "15.14-0+deb12u1" -> "15.14"
+upstream_version() { local v="${1#*:}"; v="${v%%-*}"; v="${v%%[+~]*}"; printf '%s' "$v"; }
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+command -v docker >/dev/null || die "docker CLI not found"
+docker info >/dev/null 2>&1 || die "the Docker engine does not answer (docker info failed)"
+
+# ---- KEY -------------------------------------------------------------------
+phase "key"
+for s in "${SERVICES[@]}"; do
+  [[ -f "$ENTRYPOINTS/$(svc_name "$s").sh" ]] || die "missing entrypoint $ENTRYPOINTS/$(svc_name "$s").sh"
+done
+KEY=$({
+  printf 'packages=%s suite=%s\n' "$PACKAGES" "$SUITE"
+  cat "${BASH_SOURCE[0]}"
+  for f in "$ENTRYPOINTS"/*.sh; do printf '\n== %s\n' "$(basename "$f")"; cat "$f"; done
+} | sha256sum | cut -c1-12)
+BASE="parity-testbed/base:$KEY"
+log "KEY=$KEY"
+phase_done
+
+# ---- cache check -------------------------------------------------------------
+missing=()
+for s in "${SERVICES[@]}"; do
+  image_exists "parity-testbed/$(svc_name "$s"):$KEY" || missing+=("$(svc_name "$s")")
+done
+
+mkdir -p "$CACHE"
+if ((${#missing[@]} == 0)); then
+  log "all service images for KEY=$KEY are cached; skipping the build"
+else
+  log "to build: ${missing[*]}"
+  if image_exists "$BASE"; then
+    log "base image $BASE is cached"
+  else
+    # ---- debootstrap -----------------------------------------------------------
+    phase "debootstrap ($PACKAGES)"
+    command -v debootstrap >/dev/null || die "debootstrap not installed (apt-get install -y debootstrap)"
+    ROOTFS="$CACHE/rootfs-$KEY"
+    # A rootfs left by an interrupted run is not trusted.
+    if [[ -e $ROOTFS ]]; then
+      for m in proc sys dev/pts dev; do umount -l "$ROOTFS/$m" 2>/dev/null || true; done
+      rm -rf --one-file-system "$ROOTFS"
+    fi
+    # The .debs are kept between runs so that a KEY change (an edited
+    # entrypoint) does not download everything again.
+    mkdir -p "$CACHE/debs"
+    if ! debootstrap --variant=minbase --include="$PACKAGES" --cache-dir="$CACHE/debs" \
+        "$SUITE" "$ROOTFS" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1; then
+      tail -n 30 "$CACHE/debootstrap.log" >&2
+      [[ -f $ROOTFS/debootstrap/debootstrap.log ]] && tail -n 30 "$ROOTFS/debootstrap/debootstrap.log" >&2
+      die "debootstrap failed (log: $CACHE/debootstrap.log)"
+    fi
+    phase_done
+
+    phase "trim rootfs"
+    # The Debian packages create and configure a cluster of their own; the
+    # entrypoint runs initdb itself into PGDATA, so drop it.
+    rm -rf "$ROOTFS/var/lib/postgresql/15/main" "$ROOTFS/etc/postgresql/15/main"
+    rm -rf "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* \
+           "$ROOTFS"/usr/share/locale/* "$ROOTFS"/usr/share/lintian "$ROOTFS"/usr/share/linda \
+           "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin \
+           "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/cache/debconf/*-old \
+           "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/debootstrap
+    # Only C.UTF-8 (built into glibc) is used; keep no locale archive.
+    rm -f "$ROOTFS/usr/lib/locale/locale-archive"
+    # Real versions, read from the rootfs' dpkg database, kept as image labels.
+    : >"$CACHE/versions-$KEY"
+    for s in "${SERVICES[@]}"; do
+      v=$(chroot "$ROOTFS" dpkg-query -W -f='${Version}' "$(svc_pkg "$s")") || die "package $(svc_pkg "$s") not in rootfs"
+      printf '%s %s\n' "$(svc_name "$s")" "$(upstream_version "$v")" >>"$CACHE/versions-$KEY"
+    done
+    log "versions: $(tr '\n' ' ' <"$CACHE/versions-$KEY")"
+    log "rootfs size: $(du -sh --one-file-system "$ROOTFS" | cut -f1)"
+    phase_done
+
+    phase "docker import $BASE"
+    tar -C "$ROOTFS" --numeric-owner -c . |
+      docker import --change "LABEL $LABEL_KEY=$KEY" - "$BASE" >/dev/null
+    rm -rf --one-file-system "$ROOTFS"
+    phase_done
+  fi
+
+  # ---- per-service images -------------------------------------------------------
+  # Each Dockerfile instruction costs ~2 s (a container commit on this storage
+  # driver), mostly waiting on I/O, so the services are built in parallel.
+  phase "docker build ${missing[*]}"
+  builddir=$(mktemp -d)
+  pids=()
+  for svc in "${missing[@]}"; do
+    for s in "${SERVICES[@]}"; do [[ $(svc_name "$s") == "$svc" ]] && break; done
+    version=$(awk -v s="$svc" '$1==s{print $2}' "$CACHE/versions-$KEY" 2>/dev/null || true)
+    if [[ -z $version ]]; then
+      # Base image cached but versions file gone: ask the base image itself.
+      version=$(upstream_version "$(docker run --rm --entrypoint dpkg-query "$BASE" -W -f='${Version}' "$(svc_pkg "$s")")")
+    fi
+    ctx="$builddir/$svc"
+    mkdir -p "$ctx"
+    cp "$ENTRYPOINTS/$svc.sh" "$ctx/docker-entrypoint.sh"
+    chmod 0755 "$ctx/docker-entrypoint.sh"
+    {
+      printf 'FROM %s\n' "$BASE"
+      printf 'COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh\n'
+      sed -n 's/^#@ //p' "$ENTRYPOINTS/$svc.sh"
+      printf 'ENTRYPOINT ["docker-entrypoint.sh"]\n'
+      printf 'LABEL %s=%s %s=%s dev.parity.testbed.service=%s\n' "$LABEL_KEY" "$KEY" "$LABEL_VERSION" "$version" "$svc"
+    } >"$ctx/Dockerfile"
+    DOCKER_BUILDKIT=0 docker build -t "parity-testbed/$svc:$KEY" "$ctx" >"$ctx/build.log" 2>&1 &
+    pids+=("$!")
+  done
+  failed=()
+  for i in "${!missing[@]}"; do
+    wait "${pids[$i]}" || failed+=("${missing[$i]}")
+  done
+  for svc in "${failed[@]}"; do
+    cat "$builddir/$svc/Dockerfile" "$builddir/$svc/build.log" >&2
+  done
+  rm -rf "$builddir"
+  ((${#failed[@]} == 0)) || die "docker build failed for: ${failed[*]}"
+  phase_done
+  rm -f "$CACHE/versions-$KEY"
+fi
+
+# ---- tags (cheap; also repairs tags removed by hand) ------------------------------
+# images.list tells registry.sh what to push: "<local image> <repository path>".
+phase "tag"
+list=$(mktemp "$CACHE/images.list.XXXXXX")
+for s in "${SERVICES[@]}"; do
+  svc=$(svc_name "$s")
+  img="parity-testbed/$svc:$KEY"
+  version=$(docker image inspect -f "{{index .Config.Labels \"$LABEL_VERSION\"}}" "$img")
+  tags=$(expand_tags "$(svc_tags "$s")" "$version")
+  for t in $tags; do
+    docker tag "$img" "parity-testbed/$svc:$t"
+    printf 'parity-testbed/%s:%s library/%s:%s\n' "$svc" "$t" "$svc" "$t" >>"$list"
+  done
+  log "parity-testbed/$svc ($version): $(echo $tags)"
+done
+mv -f "$list" "$CACHE/images.list"
+phase_done
+
+# ---- prune other keys --------------------------------------------------------------
+# Each key's base is a separate ~370 MB layer; images of older keys are
+# dropped (an image a container still uses stays: rmi refuses, and is ignored).
+# PARITY_TESTBED_KEEP_OLD=1 keeps them.
+if [[ ${PARITY_TESTBED_KEEP_OLD:-} != 1 ]]; then
+  phase "prune old keys"
+  old=$(docker images --format '{{.Repository}}:{{.Tag}}' |
+    grep -E '^parity-testbed/[a-z0-9_-]+:[0-9a-f]{12}$' | grep -v ":$KEY\$" || true)
+  for ref in $old; do
+    # The version tags have moved to the current image, so this is the last tag.
+    docker rmi "$ref" >/dev/null 2>&1 && log "removed $ref" || log "kept $ref (in use)"
+  done
+  docker image prune -f --filter "label=$LABEL_KEY" >/dev/null 2>&1 || true
+  phase_done
+fi
+
+log "total $(awk -v a="$total_start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s"

@@ -33,7 +33,8 @@ func (e *Engine) ImagePresent(ctx context.Context, ref string) (bool, error) {
 	return false, err
 }
 
-// Pull pulls ref, calling progress at most every 100ms and once at the end.
+// Pull pulls ref, calling progress at most every 100ms and once at the end
+// with the totals.
 // A tag or repository the registry does not have is an error wrapping
 // ErrNotFound that names the image and the registry.
 func (e *Engine) Pull(ctx context.Context, ref string, progress func(PullProgress)) error {
@@ -51,11 +52,23 @@ func (e *Engine) Pull(ctx context.Context, ref string, progress func(PullProgres
 	if progress == nil {
 		progress = func(PullProgress) {}
 	}
-	_, err = readPullStream(rc, ref, pullReportEvery, progress)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("pull image %s: %w", ref, ctx.Err())
+	final, err := readPullStream(rc, ref, pullReportEvery, progress)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("pull image %s: %w", ref, ctx.Err())
+		}
+		return err
 	}
-	return err
+	if final.Layers == 0 {
+		// The engine lists no layers when it already holds the image under
+		// another name; they are all present, so report them as done.
+		if img, err := e.cli.ImageInspect(ctx, ref); err == nil {
+			final.Layers = len(img.RootFS.Layers)
+			final.LayersDone = final.Layers
+		}
+	}
+	progress(final)
+	return nil
 }
 
 // ImageDigest returns the repo digest (sha256:...) ref was pulled by, "" for
@@ -101,9 +114,9 @@ type layerPull struct {
 }
 
 // readPullStream decodes the engine's pull message stream, folding per-layer
-// messages into totals. progress is called when at least every has passed
-// since the last call, and once more with the final totals. An error message
-// in the stream (the registry refused, the tag is missing) ends the pull.
+// messages into totals, and returns the final totals. progress is called
+// when at least every has passed since the last call. An error message in
+// the stream (the registry refused, the tag is missing) ends the pull.
 func readPullStream(r io.Reader, ref string, every time.Duration, progress func(PullProgress)) (PullProgress, error) {
 	dec := json.NewDecoder(r)
 	layers := map[string]*layerPull{}
@@ -165,7 +178,6 @@ func readPullStream(r io.Reader, ref string, every time.Duration, progress func(
 			progress(p)
 		}
 	}
-	progress(p)
 	return p, nil
 }
 

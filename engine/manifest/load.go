@@ -1,0 +1,186 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/consts"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// LoadOptions select and parameterise the manifest to load. They mirror the
+// docker compose flags and environment so a team's manifest loads in parity
+// exactly as `docker compose config` would show it, except that unset
+// variables never fail (see Project.Unset).
+type LoadOptions struct {
+	// WorkingDir is where parity runs; relative Files and EnvFiles are
+	// resolved against it and discovery starts there. "" means the process's
+	// working directory. As in Compose, the project directory (relative paths
+	// in the manifest, the default .env, the default project name) is the
+	// directory of the first manifest file.
+	WorkingDir string
+	// Files are the manifests given with -f, merged in order as Compose
+	// merges them. Empty means Discover(WorkingDir, Environ, nil); callers
+	// with a parity.yaml pass Discover's result instead.
+	Files []string
+	// ProjectName is -p (or parity.yaml's project). "" falls back to
+	// COMPOSE_PROJECT_NAME, the manifest's top-level name, then the project
+	// directory's base name normalised as Compose does.
+	ProjectName string
+	// Profiles are the --profile flags; empty means COMPOSE_PROFILES.
+	Profiles []string
+	// Environ is the process environment; it wins over .env files, as in
+	// Compose. Tests pass their own.
+	Environ map[string]string
+	// EnvFiles are --env-file flags. Empty means the project directory's
+	// .env when it exists, unless COMPOSE_DISABLE_ENV_FILE is true.
+	EnvFiles []string
+}
+
+// Load reads the manifest with compose-go's loader, so interpolation, .env,
+// env_file, extends, include, profiles and multiple files behave as in
+// Compose, and converts the result to parity's model.
+//
+// Unset variables never fail loading. Where the expression has no fallback
+// (`${V}`, `$V`, `${V:?msg}`, `${V?msg}`; for `:?` also when V is empty) the
+// value holds Placeholder("V") and V is listed in Project.Unset; `${V:-d}`,
+// `${V-d}`, `${V:+a}` and `${V+a}` keep Compose's meaning. In fields Compose
+// parses (ports, numbers, booleans, durations, sizes) a placeholder cannot
+// stand: there V becomes "" as in Compose, and a field left empty becomes
+// its zero, so `"${DB_PORT}:5432"` is 5432 on no fixed host port, `retries:
+// ${R}` is 0, `interval: ${I}` is 0s, a port that is only `${P}` is dropped,
+// and a short-syntax volume whose source starts with `${V}` becomes an
+// anonymous volume rather than a bind of a guessed host path. Variables
+// inside env_file files are expanded by Compose's dotenv rules ("" when
+// unset) and are not listed. Unset lists only variables that enabled
+// services (or top-level resources) use, plus those of typed fields.
+func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
+	wd, err := absDir(opts.WorkingDir)
+	if err != nil {
+		return nil, err
+	}
+	files := opts.Files
+	if len(files) == 0 {
+		if files, err = Discover(wd, opts.Environ, nil); err != nil {
+			return nil, err
+		}
+	}
+	files = absPaths(wd, files)
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			return nil, fmt.Errorf("read manifest: %w", err)
+		}
+	}
+
+	envFiles := absPaths(wd, opts.EnvFiles)
+	if len(envFiles) == 0 {
+		envFiles = defaultEnvFile(filepath.Dir(files[0]), opts.Environ)
+	}
+
+	environ := make([]string, 0, len(opts.Environ))
+	for k, v := range opts.Environ {
+		environ = append(environ, k+"="+v)
+	}
+	subst := newUnsetSubstitution()
+	optFns := []cli.ProjectOptionsFn{cli.WithEnv(environ)}
+	if len(envFiles) > 0 {
+		// Only with files: given none, WithEnvFiles looks for .env itself and
+		// consults the real process environment rather than Environ.
+		optFns = append(optFns, cli.WithEnvFiles(envFiles...))
+	}
+	optFns = append(optFns,
+		cli.WithDotEnv,
+		cli.WithDefaultProfiles(opts.Profiles...),
+		cli.WithName(opts.ProjectName),
+		cli.WithResolvedPaths(true),
+		cli.WithLoadOptions(subst.loadOption),
+	)
+	projectOpts, err := cli.NewProjectOptions(files, optFns...)
+	if err != nil {
+		return nil, loadError(files, err)
+	}
+	loaded, err := projectOpts.LoadProject(ctx)
+	if err != nil {
+		return nil, loadError(files, err)
+	}
+	if err := checkProfiles(loaded, loaded.Profiles, files); err != nil {
+		return nil, err
+	}
+	if len(loaded.Services) == 0 {
+		return nil, noServicesError(loaded, files)
+	}
+
+	project := convertProject(loaded)
+	project.Files = files
+	project.Unset = subst.referencedBy(loaded)
+	return project, nil
+}
+
+// defaultEnvFile is Compose's implicit .env: in the project directory,
+// skipped when COMPOSE_DISABLE_ENV_FILE is true.
+func defaultEnvFile(projectDir string, environ map[string]string) []string {
+	if v, ok := environ[consts.ComposeDisableDefaultEnvFile]; ok {
+		if disabled, err := strconv.ParseBool(v); err == nil && disabled {
+			return nil
+		}
+	}
+	path := filepath.Join(projectDir, ".env")
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return nil
+	}
+	return []string{path}
+}
+
+// loadError makes sure a loader error names the manifest: compose-go names
+// the file in schema errors but not in YAML syntax, interpolation or merge ones.
+func loadError(files []string, err error) error {
+	msg := err.Error()
+	for _, f := range files {
+		if strings.Contains(msg, f) {
+			return fmt.Errorf("load manifest: %w", err)
+		}
+	}
+	return fmt.Errorf("load manifest %s: %w", strings.Join(files, ", "), err)
+}
+
+// checkProfiles rejects a profile no service uses: a typo in --profile would
+// otherwise silently start fewer services.
+func checkProfiles(p *types.Project, active []string, files []string) error {
+	var defined []string
+	for _, s := range p.AllServices() {
+		defined = append(defined, s.Profiles...)
+	}
+	slices.Sort(defined)
+	defined = slices.Compact(defined)
+	for _, want := range active {
+		if want == "" || want == "*" || slices.Contains(defined, want) {
+			continue
+		}
+		list := "none"
+		if len(defined) > 0 {
+			list = strings.Join(defined, ", ")
+		}
+		return fmt.Errorf("unknown profile %q in %s; profiles defined: %s", want, strings.Join(files, ", "), list)
+	}
+	return nil
+}
+
+func noServicesError(p *types.Project, files []string) error {
+	where := strings.Join(files, ", ")
+	if len(p.DisabledServices) == 0 {
+		return fmt.Errorf("load manifest %s: no services defined", where)
+	}
+	var profiles []string
+	for _, s := range p.DisabledServices {
+		profiles = append(profiles, s.Profiles...)
+	}
+	slices.Sort(profiles)
+	return fmt.Errorf("load manifest %s: no services enabled: all are behind profiles (%s); pass --profile",
+		where, strings.Join(slices.Compact(profiles), ", "))
+}

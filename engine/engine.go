@@ -189,6 +189,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		Mirror:      s.opts.Mirror,
 		ExtraLabels: s.opts.ExtraLabels,
 		PortFree:    func(port int) bool { return own[port] || portFree(port) },
+		KeepPorts:   s.docker == nil,
 		FreePort:    freePort,
 	}
 	if s.config != nil {

@@ -207,3 +207,20 @@ func TestMaskURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRememberedPortsAreKeptWhenNotStarting(t *testing.T) {
+	st := newState()
+	if _, err := buildPlan(quickstart(), st, testPlanOptions()); err != nil {
+		t.Fatal(err)
+	}
+	// Now parity's own container holds 5432; env must not move it.
+	opts := testPlanOptions(5432)
+	opts.KeepPorts = true
+	p, err := buildPlan(quickstart(), st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.service("db").Ports[5432]; got != 5432 {
+		t.Errorf("db port %d, want the remembered 5432", got)
+	}
+}

@@ -137,6 +137,10 @@ type planOptions struct {
 	Skip        map[string]bool   // parity.yaml services.X.skip
 	// PortFree reports whether a host port on 127.0.0.1 can be bound.
 	PortFree func(port int) bool
+	// KeepPorts trusts remembered ports without checking them: commands that
+	// do not start anything (env) cannot tell parity's own running
+	// containers from another program holding the port.
+	KeepPorts bool
 	// FreePort asks the system for any free port on 127.0.0.1.
 	FreePort func() (int, error)
 }
@@ -497,7 +501,7 @@ func (st *state) secretFor(service string) string {
 func (st *state) port(service string, target int, published string, opts planOptions) (int, string, error) {
 	key := fmt.Sprintf("%s/%d", service, target)
 	if p, ok := st.Ports[key]; ok {
-		if opts.PortFree == nil || opts.PortFree(p) {
+		if opts.KeepPorts || opts.PortFree == nil || opts.PortFree(p) {
 			return p, "", nil
 		}
 		np, err := opts.FreePort()

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parity-dev/parity/engine"
+)
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	projectName string
+	files       []string
+	profiles    []string
+	mirror      string
+}
+
+func newRootCmd(io *streams) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "parity",
+		Short: "Run production's backing services locally, at production's versions",
+		Long: `parity reads the production service manifest (a Compose file), starts the
+backing services production runs (Postgres, Redis, ...) at exactly the pinned
+versions, waits until each really answers, and runs your app with
+DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version(),
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.projectName, "project-name", "p", "", "project name (default: the manifest's name, else the directory's, normalised as Compose does)")
+	pf.StringArrayVarP(&g.files, "file", "f", nil, "production manifest (repeatable, merged in order; default: COMPOSE_FILE, parity.yaml, then compose.yaml ...)")
+	pf.StringArrayVar(&g.profiles, "profile", nil, "Compose profile to enable (repeatable)")
+	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
+
+	root.AddCommand(
+		newUpCmd(io, g, nil),
+		newDownCmd(io, g, nil),
+		newRunCmd(io, g, nil),
+		newEnvCmd(io, g, nil),
+		newStatusCmd(io, g, nil),
+	)
+	return root
+}
+
+// engineOptions converts the shared flags into the engine's options.
+func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
+	wd, err := io.Getwd()
+	if err != nil {
+		return engine.Options{}, fmt.Errorf("find working dir: %w", err)
+	}
+	labels, err := parseLabels(io.getenv("PARITY_LABELS"))
+	if err != nil {
+		return engine.Options{}, err
+	}
+	return engine.Options{
+		WorkingDir:  wd,
+		Files:       g.files,
+		ProjectName: g.projectName,
+		Profiles:    g.profiles,
+		Mirror:      g.mirror,
+		ExtraLabels: labels,
+		Environ:     io.Environ,
+	}, nil
+}
+
+// parseLabels reads PARITY_LABELS ("k=v,k2=v2"): labels added to everything
+// parity creates, so a test harness or CI can find and remove its objects.
+func parseLabels(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("read PARITY_LABELS: %q is not KEY=VALUE", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

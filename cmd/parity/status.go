@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parity-dev/parity/engine"
+)
+
+type statusOptions struct {
+	json bool
+}
+
+func newStatusCmd(io *streams, g *globalOptions, runF func(*statusOptions) error) *cobra.Command {
+	o := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "Show each service: kind, pinned image, state, readiness, address",
+		Long: `Show every service of the production manifest and what parity does with it:
+backing services and generic containers with their state, whether they
+answer right now, their address and uptime; the app services with why
+parity treats them as the app.`,
+		Example: `  parity status
+  parity status --json | jq '.[] | select(.ready | not)'`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runStatus(c.Context(), io, g, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+func runStatus(ctx context.Context, io *streams, g *globalOptions, o *statusOptions) error {
+	eo, err := g.engineOptions(io)
+	if err != nil {
+		return err
+	}
+	sess, err := engine.Open(ctx, eo, true)
+	if err != nil {
+		return err
+	}
+	st, err := sess.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tROLE\tKIND\tIMAGE\tSTATE\tREADY\tADDRESS\tUPTIME")
+	for _, s := range st {
+		ready := "-"
+		if s.Role == "backing" || s.Role == "generic" {
+			ready = "no"
+			if s.Ready {
+				ready = "yes"
+			} else if s.Reason != "" {
+				ready = "no: " + s.Reason
+			}
+		}
+		up := ""
+		if s.Uptime > 0 {
+			up = s.Uptime.Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Role, dash(s.Kind), dash(s.Image), dash(s.State), ready, dash(s.Address), up)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range st {
+		if s.Role == "app" || s.Role == "generic" || s.Role == "skipped" {
+			fmt.Fprintf(io.Out, "%s is %s: %s\n", s.Name, roleWords(s.Role), s.Why)
+		}
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func roleWords(role string) string {
+	switch role {
+	case "app":
+		return "the app (run locally, not in a container)"
+	case "generic":
+		return "a generic container"
+	case "skipped":
+		return "skipped"
+	}
+	return role
+}

@@ -1,105 +1,38 @@
 package engine
 
-import "time"
+import "github.com/parity-dev/parity/engine/event"
 
-// Phase is where a service (or the app) stands.
-type Phase string
-
-const (
-	PhasePending    Phase = "pending"    // known, nothing done yet
-	PhasePulling    Phase = "pulling"    // image being pulled (see Event.Pull)
-	PhaseCreating   Phase = "creating"   // container being created
-	PhaseStarting   Phase = "starting"   // container started, probe not yet run
-	PhaseWaiting    Phase = "waiting"    // probe failing; Event.Reason says why
-	PhaseReady      Phase = "ready"      // probe succeeded; Event.ReadyIn says how fast
-	PhaseExited     Phase = "exited"     // container or app exited; Event.ExitCode
-	PhaseRestarting Phase = "restarting" // being restarted
-	PhaseStopping   Phase = "stopping"
-	PhaseStopped    Phase = "stopped"
-	PhaseRunning    Phase = "running" // the app process is running
-	PhaseFailed     Phase = "failed"  // could not be started; Event.Reason says why
+// The engine reports in the event package's vocabulary; these names let
+// callers of the engine say engine.Event without importing it separately.
+type (
+	Phase          = event.Phase
+	EventType      = event.EventType
+	Event          = event.Event
+	PullStatus     = event.PullStatus
+	PlanSummary    = event.PlanSummary
+	ServiceSummary = event.ServiceSummary
+	Sink           = event.Sink
 )
 
-// EventType tells which fields of an Event are meaningful.
-type EventType string
-
+// Phases, event types and the app source, as in package event.
 const (
-	// EventPlan announces the project and every service before anything starts.
-	EventPlan EventType = "plan"
-	// EventPhase is a phase change of one service or the app.
-	EventPhase EventType = "phase"
-	// EventPull is pull progress of one service's image.
-	EventPull EventType = "pull"
-	// EventLog is one line of output of a service or the app.
-	EventLog EventType = "log"
-	// EventWarning is something the developer should know (unpinned image, replaced .env value...).
-	EventWarning EventType = "warning"
-	// EventEngine reports the Docker engine going away (Reason set) or coming back.
-	EventEngine EventType = "engine"
+	PhasePending    = event.PhasePending
+	PhasePulling    = event.PhasePulling
+	PhaseCreating   = event.PhaseCreating
+	PhaseStarting   = event.PhaseStarting
+	PhaseWaiting    = event.PhaseWaiting
+	PhaseReady      = event.PhaseReady
+	PhaseExited     = event.PhaseExited
+	PhaseRestarting = event.PhaseRestarting
+	PhaseStopping   = event.PhaseStopping
+	PhaseStopped    = event.PhaseStopped
+	PhaseRunning    = event.PhaseRunning
+	PhaseFailed     = event.PhaseFailed
+	EventPlan       = event.EventPlan
+	EventPhase      = event.EventPhase
+	EventPull       = event.EventPull
+	EventLog        = event.EventLog
+	EventWarning    = event.EventWarning
+	EventEngine     = event.EventEngine
+	AppSource       = event.AppSource
 )
-
-// AppSource is the Event.Source of the developer's app process.
-const AppSource = "app"
-
-// Event is one thing the engine reports. The TUI, the plain printer and the
-// JSON output all consume the same stream.
-type Event struct {
-	Time   time.Time `json:"time"`
-	Type   EventType `json:"type"`
-	Source string    `json:"source,omitempty"` // service name, or AppSource
-
-	Phase    Phase         `json:"phase,omitempty"`
-	Reason   string        `json:"reason,omitempty"` // short: "connection refused", "auth failed"
-	ExitCode int           `json:"exitCode,omitempty"`
-	ReadyIn  time.Duration `json:"readyIn,omitempty"`
-	Pid      int           `json:"pid,omitempty"`      // app process
-	LastLogs []string      `json:"lastLogs,omitempty"` // on exit/failure: the last lines
-
-	Pull *PullStatus `json:"pull,omitempty"`
-
-	Stream string `json:"stream,omitempty"` // log: stdout or stderr
-	Line   string `json:"line,omitempty"`   // log line, or warning text
-
-	Plan *PlanSummary `json:"plan,omitempty"`
-}
-
-// PullStatus is pull progress.
-type PullStatus struct {
-	Image      string `json:"image"`
-	Layers     int    `json:"layers"`
-	LayersDone int    `json:"layersDone"`
-	BytesDone  int64  `json:"bytesDone"`
-	BytesTotal int64  `json:"bytesTotal"`
-}
-
-// Percent is the share pulled so far, 0-100.
-func (p PullStatus) Percent() int {
-	if p.BytesTotal <= 0 {
-		return 0
-	}
-	return int(p.BytesDone * 100 / p.BytesTotal)
-}
-
-// PlanSummary describes the project as the engine is about to run it.
-type PlanSummary struct {
-	Project        string           `json:"project"`
-	Files          []string         `json:"files"`
-	DockerEndpoint string           `json:"dockerEndpoint"`
-	EngineVersion  string           `json:"engineVersion"`
-	AppCommand     []string         `json:"appCommand,omitempty"`
-	Services       []ServiceSummary `json:"services"`
-}
-
-// ServiceSummary is one service as planned.
-type ServiceSummary struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`          // postgres, redis, generic
-	Role    string `json:"role"`          // "backing", "generic" or "app"
-	Why     string `json:"why"`           // why it has that role
-	Image   string `json:"image"`         // as pinned
-	Address string `json:"address"`       // 127.0.0.1:PORT, "" for the app
-	URL     string `json:"url,omitempty"` // password masked
-}
-
-// Sink receives engine events. It must not block for long.
-type Sink func(Event)

@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 const burst = 10000
@@ -23,8 +23,8 @@ func benchModel(b *testing.B) Model {
 	return m
 }
 
-func floodLines(n int) []engine.Event {
-	evs := make([]engine.Event, n)
+func floodLines(n int) []event.Event {
+	evs := make([]event.Event, n)
 	for i := range evs {
 		evs[i] = logLineEvent([]string{"db", "cache", "app"}[i%3],
 			fmt.Sprintf("2025-03-14 09:25:00.%03d UTC [57] LOG:  duration: 0.812 ms  statement: SELECT %d", i%1000, i))
@@ -34,7 +34,7 @@ func floodLines(n int) []engine.Event {
 
 // ingest pushes a burst through the inbox the way UI.Send does, drains it
 // with one Update as the program would at the next frame, and draws once.
-func ingest(b *testing.B, m Model, evs []engine.Event) Model {
+func ingest(b *testing.B, m Model, evs []event.Event) Model {
 	for _, ev := range evs {
 		m.inbox.put(ev)
 	}
@@ -60,9 +60,9 @@ func BenchmarkLogFlood(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/line")
 	})
 	b.Run("ingest-baseline", func(b *testing.B) {
-		pulls := make([]engine.Event, burst)
+		pulls := make([]event.Event, burst)
 		for i := range pulls {
-			pulls[i] = engine.Event{Type: engine.EventPull, Source: "db", Pull: &engine.PullStatus{BytesDone: int64(i), BytesTotal: burst}}
+			pulls[i] = event.Event{Type: event.EventPull, Source: "db", Pull: &event.PullStatus{BytesDone: int64(i), BytesTotal: burst}}
 		}
 		m := benchModel(b)
 		b.ReportAllocs()

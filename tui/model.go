@@ -14,27 +14,27 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // row is one line of the table: a service or the app.
 type row struct {
-	source   string // Event.Source: the service name, or engine.AppSource
+	source   string // Event.Source: the service name, or event.AppSource
 	kind     string
 	image    string // as pinned; the command for the app
 	address  string
-	phase    engine.Phase
+	phase    event.Phase
 	reason   string
 	exitCode int
 	readyIn  time.Duration
-	pull     *engine.PullStatus
+	pull     *event.PullStatus
 	pid      int
 	since    time.Time // when it became ready or started running
 	restarts int
 	lastLogs []string // on exit or failure
 }
 
-func (r *row) isApp() bool { return r.source == engine.AppSource }
+func (r *row) isApp() bool { return r.source == event.AppSource }
 
 // Model is the UI's single Bubble Tea model. Its parts (table, log pane, env
 // view, help) are plain fields rendered by View, not nested models.
@@ -48,7 +48,7 @@ type Model struct {
 
 	width, height int
 
-	plan       *engine.PlanSummary
+	plan       *event.PlanSummary
 	rows       []row
 	selected   int
 	engineDown string // why the Docker engine is unreachable; "" when it is fine
@@ -146,7 +146,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-	case engine.Event:
+	case event.Event:
 		m.apply(msg)
 	case eventsArrivedMsg:
 		evs, dropped := m.inbox.drain()
@@ -222,35 +222,35 @@ func (m *Model) animating() bool {
 }
 
 // apply folds one engine event into the model.
-func (m *Model) apply(ev engine.Event) {
+func (m *Model) apply(ev event.Event) {
 	at := ev.Time
 	if at.IsZero() {
 		at = m.now()
 	}
 	switch ev.Type {
-	case engine.EventPlan:
+	case event.EventPlan:
 		if ev.Plan != nil {
 			m.applyPlan(ev.Plan)
 		}
-	case engine.EventPhase:
+	case event.EventPhase:
 		r := m.row(ev.Source)
-		if ev.Phase == engine.PhaseRestarting && r.phase != engine.PhaseRestarting {
+		if ev.Phase == event.PhaseRestarting && r.phase != event.PhaseRestarting {
 			r.restarts++
 		}
 		r.phase, r.reason = ev.Phase, ev.Reason
 		if ev.Pid != 0 {
 			r.pid = ev.Pid
 		}
-		if ev.Phase != engine.PhasePulling {
+		if ev.Phase != event.PhasePulling {
 			r.pull = nil
 		}
 		r.lastLogs = nil
 		switch ev.Phase {
-		case engine.PhaseReady:
+		case event.PhaseReady:
 			r.readyIn, r.since = ev.ReadyIn, at
-		case engine.PhaseRunning:
+		case event.PhaseRunning:
 			r.since = at
-		case engine.PhaseExited, engine.PhaseFailed:
+		case event.PhaseExited, event.PhaseFailed:
 			r.exitCode, r.since = ev.ExitCode, time.Time{}
 			for _, l := range ev.LastLogs {
 				r.lastLogs = append(r.lastLogs, cleanLine(l))
@@ -259,18 +259,18 @@ func (m *Model) apply(ev engine.Event) {
 			r.since = time.Time{}
 		}
 		m.note(ev.Source, phaseLine(ev))
-	case engine.EventPull:
+	case event.EventPull:
 		r := m.row(ev.Source)
-		r.phase = engine.PhasePulling
+		r.phase = event.PhasePulling
 		if ev.Pull != nil {
 			p := *ev.Pull
 			r.pull = &p
 		}
-	case engine.EventLog:
+	case event.EventLog:
 		m.logs.add(ev.Source, cleanLine(ev.Line))
-	case engine.EventWarning:
+	case event.EventWarning:
 		m.logs.add(paritySource, "warning: "+cleanLine(ev.Line))
-	case engine.EventEngine:
+	case event.EventEngine:
 		switch {
 		case ev.Reason != "":
 			m.logs.add(paritySource, "Docker engine unreachable: "+cleanLine(ev.Reason)+", reconnecting")
@@ -293,7 +293,7 @@ func (m *Model) note(source, line string) {
 
 // applyPlan lays out the rows: the services in plan order, then the app.
 // Rows already known keep their state.
-func (m *Model) applyPlan(p *engine.PlanSummary) {
+func (m *Model) applyPlan(p *event.PlanSummary) {
 	m.plan = p
 	old := map[string]row{}
 	for _, r := range m.rows {
@@ -308,7 +308,7 @@ func (m *Model) applyPlan(p *engine.PlanSummary) {
 		}
 		r, ok := old[s.Name]
 		if !ok {
-			r = row{source: s.Name, phase: engine.PhasePending}
+			r = row{source: s.Name, phase: event.PhasePending}
 		}
 		delete(old, s.Name)
 		r.kind, r.image, r.address = s.Kind, s.Image, s.Address
@@ -319,10 +319,10 @@ func (m *Model) applyPlan(p *engine.PlanSummary) {
 			rows = append(rows, r)
 		}
 	}
-	app, hasApp := old[engine.AppSource]
+	app, hasApp := old[event.AppSource]
 	if len(p.AppCommand) > 0 || appImage != "" || hasApp {
 		if !hasApp {
-			app = row{source: engine.AppSource, phase: engine.PhasePending}
+			app = row{source: event.AppSource, phase: event.PhasePending}
 		}
 		app.kind, app.image = "app", strings.Join(p.AppCommand, " ")
 		if app.image == "" {
@@ -342,8 +342,8 @@ func (m *Model) row(source string) *row {
 			return &m.rows[i]
 		}
 	}
-	r := row{source: source, phase: engine.PhasePending}
-	if source == engine.AppSource {
+	r := row{source: source, phase: event.PhasePending}
+	if source == event.AppSource {
 		r.kind = "app"
 		m.rows = append(m.rows, r)
 		return &m.rows[len(m.rows)-1]
@@ -377,7 +377,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		m.outcome = QuitStop
-		if app := m.appRow(); app != nil && (app.phase == engine.PhaseExited || app.phase == engine.PhaseFailed) {
+		if app := m.appRow(); app != nil && (app.phase == event.PhaseExited || app.phase == event.PhaseFailed) {
 			m.outcome = AppExited
 		}
 		return tea.Quit

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // drive feeds messages to a model as the program would and returns the
@@ -30,7 +30,7 @@ func drive(t *testing.T, m Model, msgs ...tea.Msg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-func sized(t *testing.T, ctl Controller, evs []engine.Event) Model {
+func sized(t *testing.T, ctl Controller, evs []event.Event) Model {
 	t.Helper()
 	msgs := []tea.Msg{tea.WindowSizeMsg{Width: 100, Height: 30}}
 	for _, ev := range evs {
@@ -47,7 +47,7 @@ func TestSelectionStaysInBounds(t *testing.T) {
 		t.Errorf("after up at the top: selected %q, want db", got)
 	}
 	m, _ = drive(t, m, press("down"), press("j"), press("down"), press("down"), press("down"))
-	if got := m.selectedSource(); got != engine.AppSource {
+	if got := m.selectedSource(); got != event.AppSource {
 		t.Errorf("after moving past the end: selected %q, want app", got)
 	}
 	m, _ = drive(t, m, press("k"))
@@ -97,11 +97,11 @@ func isQuit(cmd tea.Cmd) bool {
 }
 
 func TestQuitOutcomes(t *testing.T) {
-	exited := phase(engine.AppSource, engine.PhaseExited, 0)
+	exited := phase(event.AppSource, event.PhaseExited, 0)
 	exited.ExitCode = 2
 	for _, tc := range []struct {
 		name string
-		evs  []engine.Event
+		evs  []event.Event
 		key  string
 		want Outcome
 	}{
@@ -160,7 +160,7 @@ func TestRestartRunsInCmd(t *testing.T) {
 	fake.restartErr = errors.New("container is gone")
 	m, cmd = drive(t, m, press("down"), press("down"), press("r"))
 	m, _ = drive(t, m, cmd())
-	if fake.restarted[1] != engine.AppSource {
+	if fake.restarted[1] != event.AppSource {
 		t.Errorf("restarted %v, want the app second", fake.restarted)
 	}
 	if want := "restart app: container is gone"; m.status != want {
@@ -289,11 +289,11 @@ func TestSearchFiltersAndEscClears(t *testing.T) {
 }
 
 func TestEventsUpdateRows(t *testing.T) {
-	m := sized(t, nil, []engine.Event{plan()})
+	m := sized(t, nil, []event.Event{plan()})
 	if got := len(m.rows); got != 4 {
 		t.Fatalf("%d rows, want db, cache, mail, app", got)
 	}
-	if m.rows[3].source != engine.AppSource || m.rows[3].image != "go run ./cmd/shop" {
+	if m.rows[3].source != event.AppSource || m.rows[3].image != "go run ./cmd/shop" {
 		t.Errorf("app row = %+v", m.rows[3])
 	}
 	status := func(m Model, source string) string {
@@ -306,20 +306,20 @@ func TestEventsUpdateRows(t *testing.T) {
 		return ""
 	}
 	steps := []struct {
-		ev   engine.Event
+		ev   event.Event
 		row  string
 		want string
 	}{
-		{engine.Event{Type: engine.EventPull, Source: "db", Pull: &engine.PullStatus{BytesDone: 43, BytesTotal: 100}}, "db", "pulling 43%"},
-		{phase("db", engine.PhaseCreating, 0), "db", "creating"},
-		{phase("db", engine.PhaseStarting, 0), "db", "starting"},
-		{engine.Event{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseWaiting, Reason: "auth failed"}, "db", "waiting: auth failed"},
-		{engine.Event{Time: now.Add(-61 * time.Second), Type: engine.EventPhase, Source: "db", Phase: engine.PhaseReady, ReadyIn: 1200 * time.Millisecond}, "db", "ready in 1.2s"},
-		{engine.Event{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseRestarting}, "db", "restarting"},
-		{engine.Event{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseExited, ExitCode: 137, LastLogs: []string{"killed"}}, "db", "exited 137"},
-		{engine.Event{Type: engine.EventPhase, Source: "mail", Phase: engine.PhaseFailed, Reason: "port 8025 in use"}, "mail", "failed: port 8025 in use"},
-		{engine.Event{Time: now.Add(-5 * time.Second), Type: engine.EventPhase, Source: engine.AppSource, Phase: engine.PhaseRunning, Pid: 777}, "app", "pid 777"},
-		{engine.Event{Type: engine.EventPhase, Source: "extra", Phase: engine.PhaseStarting}, "extra", "starting"},
+		{event.Event{Type: event.EventPull, Source: "db", Pull: &event.PullStatus{BytesDone: 43, BytesTotal: 100}}, "db", "pulling 43%"},
+		{phase("db", event.PhaseCreating, 0), "db", "creating"},
+		{phase("db", event.PhaseStarting, 0), "db", "starting"},
+		{event.Event{Type: event.EventPhase, Source: "db", Phase: event.PhaseWaiting, Reason: "auth failed"}, "db", "waiting: auth failed"},
+		{event.Event{Time: now.Add(-61 * time.Second), Type: event.EventPhase, Source: "db", Phase: event.PhaseReady, ReadyIn: 1200 * time.Millisecond}, "db", "ready in 1.2s"},
+		{event.Event{Type: event.EventPhase, Source: "db", Phase: event.PhaseRestarting}, "db", "restarting"},
+		{event.Event{Type: event.EventPhase, Source: "db", Phase: event.PhaseExited, ExitCode: 137, LastLogs: []string{"killed"}}, "db", "exited 137"},
+		{event.Event{Type: event.EventPhase, Source: "mail", Phase: event.PhaseFailed, Reason: "port 8025 in use"}, "mail", "failed: port 8025 in use"},
+		{event.Event{Time: now.Add(-5 * time.Second), Type: event.EventPhase, Source: event.AppSource, Phase: event.PhaseRunning, Pid: 777}, "app", "pid 777"},
+		{event.Event{Type: event.EventPhase, Source: "extra", Phase: event.PhaseStarting}, "extra", "starting"},
 	}
 	for _, s := range steps {
 		m, _ = drive(t, m, s.ev)
@@ -336,18 +336,18 @@ func TestEventsUpdateRows(t *testing.T) {
 	if got := status(m, "app"); !strings.Contains(got, " 5s") {
 		t.Errorf("app uptime missing: %q", got)
 	}
-	if m.rows[len(m.rows)-1].source != engine.AppSource {
+	if m.rows[len(m.rows)-1].source != event.AppSource {
 		t.Error("a service that was not in the plan was added after the app")
 	}
 }
 
 func TestEngineBanner(t *testing.T) {
 	m := sized(t, nil, readyEvents())
-	m, _ = drive(t, m, engine.Event{Type: engine.EventEngine, Reason: "connection refused"})
+	m, _ = drive(t, m, event.Event{Type: event.EventEngine, Reason: "connection refused"})
 	if !strings.Contains(m.View(), "Docker engine unreachable: connection refused, reconnecting") {
 		t.Fatalf("no banner:\n%s", m.View())
 	}
-	m, _ = drive(t, m, engine.Event{Type: engine.EventEngine})
+	m, _ = drive(t, m, event.Event{Type: event.EventEngine})
 	v := m.View()
 	if strings.Contains(strings.Split(v, "\n")[2], "unreachable") {
 		t.Errorf("banner stays after the engine came back:\n%s", v)
@@ -358,8 +358,8 @@ func TestEngineBanner(t *testing.T) {
 }
 
 func TestWarningsAndLogsReachThePane(t *testing.T) {
-	m := sized(t, nil, []engine.Event{plan(),
-		{Type: engine.EventWarning, Line: "redis:latest is not pinned"},
+	m := sized(t, nil, []event.Event{plan(),
+		{Type: event.EventWarning, Line: "redis:latest is not pinned"},
 		logLineEvent("db", "\x1b[31mred\x1b[0m\ttabbed\r"),
 	})
 	v := m.View()
@@ -372,8 +372,8 @@ func TestWarningsAndLogsReachThePane(t *testing.T) {
 }
 
 func TestWaitingLinesAreNotRepeated(t *testing.T) {
-	w := engine.Event{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseWaiting, Reason: "connection refused"}
-	m := sized(t, nil, []engine.Event{plan(), w, w, w})
+	w := event.Event{Type: event.EventPhase, Source: "db", Phase: event.PhaseWaiting, Reason: "connection refused"}
+	m := sized(t, nil, []event.Event{plan(), w, w, w})
 	if n := strings.Count(m.View(), "db: waiting: connection refused"); n != 1 {
 		t.Errorf("waiting line appears %d times, want once", n)
 	}
@@ -389,7 +389,7 @@ func TestTicksOnlyWhileAnimating(t *testing.T) {
 	if _, cmd := drive(t, m, logLineEvent("db", "x")); cmd != nil {
 		t.Error("a log line on an idle model scheduled a tick")
 	}
-	m, cmd := drive(t, m, phase("db", engine.PhaseRestarting, 0))
+	m, cmd := drive(t, m, phase("db", event.PhaseRestarting, 0))
 	if cmd == nil {
 		t.Fatal("restarting did not start the spinner")
 	}
@@ -400,7 +400,7 @@ func TestTicksOnlyWhileAnimating(t *testing.T) {
 	if cmd == nil {
 		t.Error("the spinner stopped while still restarting")
 	}
-	m, _ = drive(t, m, phase("db", engine.PhaseReady, 0))
+	m, _ = drive(t, m, phase("db", event.PhaseReady, 0))
 	if _, cmd = drive(t, m, tickMsg{}); cmd != nil {
 		t.Error("the tick went on after everything settled")
 	}
@@ -408,7 +408,7 @@ func TestTicksOnlyWhileAnimating(t *testing.T) {
 
 func TestViewFitsTheTerminal(t *testing.T) {
 	evs := crashedEvents()
-	evs = append(evs, engine.Event{Type: engine.EventEngine, Reason: strings.Repeat("very long reason ", 20)})
+	evs = append(evs, event.Event{Type: event.EventEngine, Reason: strings.Repeat("very long reason ", 20)})
 	for i := range 300 {
 		evs = append(evs, logLineEvent(fmt.Sprintf("svc-with-a-long-name-%d", i%7), strings.Repeat("wide 漢字 line ", 30)))
 	}
@@ -440,7 +440,7 @@ func TestManyServicesKeepSelectionVisible(t *testing.T) {
 	p := plan()
 	p.Plan.Services = nil
 	for i := range 30 {
-		p.Plan.Services = append(p.Plan.Services, engine.ServiceSummary{Name: fmt.Sprintf("svc%02d", i), Kind: "generic", Image: "busybox:1.36"})
+		p.Plan.Services = append(p.Plan.Services, event.ServiceSummary{Name: fmt.Sprintf("svc%02d", i), Kind: "generic", Image: "busybox:1.36"})
 	}
 	m, _ := drive(t, NewModel(Options{Now: fixedNow}), tea.WindowSizeMsg{Width: 80, Height: 24}, p)
 	for range 25 {
@@ -474,7 +474,7 @@ func TestNoColor(t *testing.T) {
 }
 
 func TestLogScrolling(t *testing.T) {
-	m := sized(t, nil, []engine.Event{plan()})
+	m := sized(t, nil, []event.Event{plan()})
 	for i := range 200 {
 		m, _ = drive(t, m, logLineEvent("db", fmt.Sprintf("line %03d", i)))
 	}
@@ -518,7 +518,7 @@ func TestInboxBatchesAndBounds(t *testing.T) {
 	for i := range maxPendingLogs + 10 {
 		b.put(logLineEvent("db", fmt.Sprint(i)))
 	}
-	b.put(phase("db", engine.PhaseReady, 0))
+	b.put(phase("db", event.PhaseReady, 0))
 	select {
 	case <-posts:
 	case <-time.After(5 * time.Second):
@@ -530,14 +530,14 @@ func TestInboxBatchesAndBounds(t *testing.T) {
 	}
 	logs := 0
 	for _, ev := range evs {
-		if ev.Type == engine.EventLog {
+		if ev.Type == event.EventLog {
 			logs++
 		}
 	}
 	if logs+dropped != maxPendingLogs+10 || logs > maxPendingLogs {
 		t.Errorf("kept %d and dropped %d of %d lines (bound %d)", logs, dropped, maxPendingLogs+10, maxPendingLogs)
 	}
-	if last := evs[len(evs)-1]; last.Type != engine.EventPhase {
+	if last := evs[len(evs)-1]; last.Type != event.EventPhase {
 		t.Error("a phase event was dropped or reordered")
 	}
 	if evs[len(evs)-2].Line != fmt.Sprint(maxPendingLogs+9) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // NewPlain returns an event sink that prints events as lines, for when
@@ -21,7 +21,7 @@ import (
 // progress sparsely. With color, each source's prefix has a stable colour;
 // without, the output holds no escape sequence at all, log lines included.
 // It is safe for concurrent use.
-func NewPlain(w io.Writer, color bool) func(engine.Event) {
+func NewPlain(w io.Writer, color bool) func(event.Event) {
 	p := &plainPrinter{w: w, color: color, width: len(paritySource), last: map[string]string{}, pulls: map[string]pullMark{}}
 	return p.print
 }
@@ -42,15 +42,15 @@ const engineKey = "\x00engine"
 // pullMark is the pull progress last printed: its 10% step and layers done.
 type pullMark struct{ step, layers int }
 
-func (p *plainPrinter) print(ev engine.Event) {
+func (p *plainPrinter) print(ev event.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Type {
-	case engine.EventPlan:
+	case event.EventPlan:
 		if ev.Plan != nil {
 			p.plan(ev.Plan)
 		}
-	case engine.EventPhase:
+	case event.EventPhase:
 		delete(p.pulls, ev.Source)
 		text := phaseLine(ev)
 		if p.last[ev.Source] == text && len(ev.LastLogs) == 0 {
@@ -64,7 +64,7 @@ func (p *plainPrinter) print(ev engine.Event) {
 		for _, l := range ev.LastLogs {
 			p.line(paritySource, "  "+p.logText(l))
 		}
-	case engine.EventPull:
+	case event.EventPull:
 		if ev.Pull == nil {
 			return
 		}
@@ -78,11 +78,11 @@ func (p *plainPrinter) print(ev engine.Event) {
 			text += fmt.Sprintf(" (%d/%d layers)", ev.Pull.LayersDone, ev.Pull.Layers)
 		}
 		p.line(paritySource, text)
-	case engine.EventLog:
+	case event.EventLog:
 		p.line(ev.Source, p.logText(ev.Line))
-	case engine.EventWarning:
+	case event.EventWarning:
 		p.line(paritySource, "warning: "+p.logText(ev.Line))
-	case engine.EventEngine:
+	case event.EventEngine:
 		text := "Docker engine is back"
 		if ev.Reason != "" {
 			text = "Docker engine unreachable: " + ev.Reason + ", reconnecting"
@@ -95,7 +95,7 @@ func (p *plainPrinter) print(ev engine.Event) {
 	}
 }
 
-func (p *plainPrinter) plan(plan *engine.PlanSummary) {
+func (p *plainPrinter) plan(plan *event.PlanSummary) {
 	for _, s := range plan.Services {
 		p.width = max(p.width, len(s.Name))
 	}
@@ -156,13 +156,13 @@ func sgr(source string) string {
 }
 
 // NewJSON returns an event sink that writes each event as one JSON object per
-// line, with the engine.Event field names, for --json and scripts. It is
+// line, with the event.Event field names, for --json and scripts. It is
 // safe for concurrent use.
-func NewJSON(w io.Writer) func(engine.Event) {
+func NewJSON(w io.Writer) func(event.Event) {
 	var mu sync.Mutex
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return func(ev engine.Event) {
+	return func(ev event.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		_ = enc.Encode(ev) // a sink has nowhere to report; a closed pipe ends the run elsewhere

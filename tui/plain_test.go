@@ -11,33 +11,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
-func plainEvents() []engine.Event {
-	pull := func(done int64, layers int) engine.Event {
-		return engine.Event{Type: engine.EventPull, Source: "db", Pull: &engine.PullStatus{Image: "postgres:15.6", Layers: 4, LayersDone: layers, BytesDone: done, BytesTotal: 100}}
+func plainEvents() []event.Event {
+	pull := func(done int64, layers int) event.Event {
+		return event.Event{Type: event.EventPull, Source: "db", Pull: &event.PullStatus{Image: "postgres:15.6", Layers: 4, LayersDone: layers, BytesDone: done, BytesTotal: 100}}
 	}
-	waiting := engine.Event{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseWaiting, Reason: "connection refused"}
+	waiting := event.Event{Type: event.EventPhase, Source: "db", Phase: event.PhaseWaiting, Reason: "connection refused"}
 	authFailed := waiting
 	authFailed.Reason = "auth failed"
-	return []engine.Event{
+	return []event.Event{
 		plan(),
-		{Type: engine.EventWarning, Line: "mail: image axllent/mailpit:latest is not pinned"},
-		{Type: engine.EventPhase, Source: "db", Phase: engine.PhasePulling},
+		{Type: event.EventWarning, Line: "mail: image axllent/mailpit:latest is not pinned"},
+		{Type: event.EventPhase, Source: "db", Phase: event.PhasePulling},
 		pull(3, 0), pull(5, 0), pull(9, 0), pull(12, 0), pull(15, 1), pull(16, 1), pull(43, 1), pull(44, 2), pull(100, 4),
-		{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseCreating},
-		{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseStarting},
+		{Type: event.EventPhase, Source: "db", Phase: event.PhaseCreating},
+		{Type: event.EventPhase, Source: "db", Phase: event.PhaseStarting},
 		waiting, waiting, waiting, authFailed, authFailed, waiting,
 		logLineEvent("db", "\x1b[1mLOG\x1b[0m:  database system is ready to accept connections\r\n"),
-		{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseReady, ReadyIn: 1234 * time.Millisecond},
-		{Type: engine.EventPhase, Source: "db", Phase: engine.PhaseReady, ReadyIn: 1234 * time.Millisecond},
-		{Type: engine.EventPhase, Source: engine.AppSource, Phase: engine.PhaseRunning, Pid: 4242},
-		logLineEvent(engine.AppSource, "listening on :8080"),
-		{Type: engine.EventEngine, Reason: "connection refused"},
-		{Type: engine.EventEngine, Reason: "connection refused"},
-		{Type: engine.EventEngine},
-		{Type: engine.EventPhase, Source: "cache", Phase: engine.PhaseExited, ExitCode: 1, LastLogs: []string{"# Fatal error loading the DB", "# Exiting"}},
+		{Type: event.EventPhase, Source: "db", Phase: event.PhaseReady, ReadyIn: 1234 * time.Millisecond},
+		{Type: event.EventPhase, Source: "db", Phase: event.PhaseReady, ReadyIn: 1234 * time.Millisecond},
+		{Type: event.EventPhase, Source: event.AppSource, Phase: event.PhaseRunning, Pid: 4242},
+		logLineEvent(event.AppSource, "listening on :8080"),
+		{Type: event.EventEngine, Reason: "connection refused"},
+		{Type: event.EventEngine, Reason: "connection refused"},
+		{Type: event.EventEngine},
+		{Type: event.EventPhase, Source: "cache", Phase: event.PhaseExited, ExitCode: 1, LastLogs: []string{"# Fatal error loading the DB", "# Exiting"}},
 	}
 }
 
@@ -119,7 +119,7 @@ func TestPlainPrinterIsSafeConcurrently(t *testing.T) {
 			defer wg.Done()
 			for i := range 200 {
 				print(logLineEvent(fmt.Sprintf("s%d", g), fmt.Sprintf("line %d", i)))
-				print(engine.Event{Type: engine.EventPhase, Source: fmt.Sprintf("s%d", g), Phase: engine.PhaseWaiting, Reason: "refused"})
+				print(event.Event{Type: event.EventPhase, Source: fmt.Sprintf("s%d", g), Phase: event.PhaseWaiting, Reason: "refused"})
 			}
 		}()
 	}
@@ -152,7 +152,7 @@ func TestJSONRoundTrips(t *testing.T) {
 	sc.Buffer(nil, 1<<20)
 	i := 0
 	for ; sc.Scan(); i++ {
-		var got engine.Event
+		var got event.Event
 		if err := json.Unmarshal(sc.Bytes(), &got); err != nil {
 			t.Fatalf("line %d: %v: %s", i, err, sc.Text())
 		}

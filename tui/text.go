@@ -9,7 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // paritySource prefixes the lines parity itself writes among the logs.
@@ -18,36 +18,36 @@ const paritySource = "parity"
 // phaseText is the short status of a service or the app, shared by the
 // table and the plain printer: "pulling 43%", "waiting: connection refused",
 // "ready in 1.4s", "exited 1".
-func phaseText(phase engine.Phase, reason string, exitCode int, readyIn time.Duration, pull *engine.PullStatus) string {
+func phaseText(phase event.Phase, reason string, exitCode int, readyIn time.Duration, pull *event.PullStatus) string {
 	switch phase {
-	case engine.PhasePulling:
+	case event.PhasePulling:
 		if pull != nil && pull.BytesTotal > 0 {
 			return fmt.Sprintf("pulling %d%%", pull.Percent())
 		}
 		return "pulling"
-	case engine.PhaseWaiting, engine.PhaseFailed:
+	case event.PhaseWaiting, event.PhaseFailed:
 		if reason != "" {
 			return string(phase) + ": " + reason
 		}
 		return string(phase)
-	case engine.PhaseReady:
+	case event.PhaseReady:
 		if readyIn > 0 {
 			return "ready in " + shortDuration(readyIn)
 		}
 		return "ready"
-	case engine.PhaseExited:
+	case event.PhaseExited:
 		return fmt.Sprintf("exited %d", exitCode)
 	case "":
-		return string(engine.PhasePending)
+		return string(event.PhasePending)
 	}
 	return string(phase)
 }
 
 // phaseLine is a phase change as the log pane and the plain printer tell
 // it: "db: ready in 1.2s", "app: running (pid 4242)".
-func phaseLine(ev engine.Event) string {
+func phaseLine(ev event.Event) string {
 	text := ev.Source + ": " + phaseText(ev.Phase, ev.Reason, ev.ExitCode, ev.ReadyIn, nil)
-	if ev.Phase == engine.PhaseRunning && ev.Pid != 0 {
+	if ev.Phase == event.PhaseRunning && ev.Pid != 0 {
 		text += fmt.Sprintf(" (pid %d)", ev.Pid)
 	}
 	return text
@@ -55,10 +55,10 @@ func phaseLine(ev engine.Event) string {
 
 // animated reports whether a phase shows a spinner, so the UI ticks only
 // while something is moving.
-func animated(p engine.Phase) bool {
+func animated(p event.Phase) bool {
 	switch p {
-	case engine.PhasePulling, engine.PhaseCreating, engine.PhaseStarting,
-		engine.PhaseWaiting, engine.PhaseRestarting, engine.PhaseStopping:
+	case event.PhasePulling, event.PhaseCreating, event.PhaseStarting,
+		event.PhaseWaiting, event.PhaseRestarting, event.PhaseStopping:
 		return true
 	}
 	return false

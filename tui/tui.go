@@ -1,6 +1,6 @@
 // Package tui is the interactive terminal UI of `parity up`: a table of the
 // backing services and the app, their multiplexed logs and the keys to act on
-// them. It only renders engine.Event values and asks the engine for actions
+// them. It only renders event.Event values and asks the engine for actions
 // through Controller, so it never depends on Docker or the manifest format.
 //
 // When stdout is not a terminal, NewPlain and NewJSON print the same events
@@ -18,13 +18,13 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
-// Controller is what the UI may ask of the engine. The engine implements it;
+// Controller is what the UI may ask of the event. The engine implements it;
 // tests fake it. The UI calls it only from tea.Cmds, never while rendering.
 type Controller interface {
-	// Restart restarts a service (by name) or the app (engine.AppSource).
+	// Restart restarts a service (by name) or the app (event.AppSource).
 	Restart(ctx context.Context, source string) error
 	// ShellCommand returns an authenticated client inside the service
 	// (psql, redis-cli); the UI suspends itself while it runs.
@@ -107,7 +107,7 @@ func New(opts Options) *UI {
 // Send hands an engine event to the UI. It is safe to call from any goroutine
 // and never blocks on rendering: events are buffered and the program is woken
 // at most once per frame, so a log flood costs one redraw per frame.
-func (u *UI) Send(ev engine.Event) { u.inbox.put(ev) }
+func (u *UI) Send(ev event.Event) { u.inbox.put(ev) }
 
 // Run shows the UI until the user leaves and says how they left.
 func (u *UI) Run() (Outcome, error) {
@@ -145,8 +145,8 @@ type eventsArrivedMsg struct{}
 // the program's event loop.
 type inbox struct {
 	mu      sync.Mutex
-	events  []engine.Event
-	spare   []engine.Event
+	events  []event.Event
+	spare   []event.Event
 	logs    int // log events in events
 	dropped int // log events dropped since the last drain
 	posted  bool
@@ -154,14 +154,14 @@ type inbox struct {
 	post    func() // wakes the program; set before the first put
 }
 
-func (b *inbox) put(ev engine.Event) {
+func (b *inbox) put(ev event.Event) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return
 	}
 	b.events = append(b.events, ev)
-	if ev.Type == engine.EventLog {
+	if ev.Type == event.EventLog {
 		b.logs++
 		if b.logs > maxPendingLogs {
 			b.dropOldestLogs(b.logs - maxPendingLogs/2)
@@ -174,7 +174,7 @@ func (b *inbox) put(ev engine.Event) {
 	b.posted = true
 	b.mu.Unlock()
 	delay := frame
-	if ev.Type != engine.EventLog {
+	if ev.Type != event.EventLog {
 		delay = 0 // phase changes show at once
 	}
 	time.AfterFunc(delay, b.post)
@@ -184,7 +184,7 @@ func (b *inbox) put(ev engine.Event) {
 func (b *inbox) dropOldestLogs(n int) {
 	kept := b.events[:0]
 	for _, ev := range b.events {
-		if n > 0 && ev.Type == engine.EventLog {
+		if n > 0 && ev.Type == event.EventLog {
 			n--
 			b.logs--
 			b.dropped++
@@ -198,7 +198,7 @@ func (b *inbox) dropOldestLogs(n int) {
 
 // drain takes every buffered event and how many log lines were dropped.
 // Pass the slice back through recycle once it has been applied.
-func (b *inbox) drain() ([]engine.Event, int) {
+func (b *inbox) drain() ([]event.Event, int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	evs, dropped := b.events, b.dropped
@@ -207,7 +207,7 @@ func (b *inbox) drain() ([]engine.Event, int) {
 	return evs, dropped
 }
 
-func (b *inbox) recycle(evs []engine.Event) {
+func (b *inbox) recycle(evs []event.Event) {
 	clear(evs)
 	b.mu.Lock()
 	if b.spare == nil && cap(evs) <= 4*maxPendingLogs {

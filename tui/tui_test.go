@@ -18,7 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // TestMain pins the colour profile so golden files do not depend on the
@@ -33,7 +33,7 @@ var now = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
 func fixedNow() time.Time { return now }
 
-// fakeController records what the UI asks of the engine.
+// fakeController records what the UI asks of the event.
 type fakeController struct {
 	mu         sync.Mutex
 	restarted  []string
@@ -54,7 +54,7 @@ func (f *fakeController) ShellCommand(source string) (*exec.Cmd, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.shells = append(f.shells, source)
-	if source == engine.AppSource {
+	if source == event.AppSource {
 		return nil, errors.New("the app has no shell")
 	}
 	return exec.Command("true"), nil
@@ -80,14 +80,14 @@ func newFake() *fakeController {
 	}
 }
 
-func plan() engine.Event {
-	return engine.Event{Time: now.Add(-3 * time.Minute), Type: engine.EventPlan, Plan: &engine.PlanSummary{
+func plan() event.Event {
+	return event.Event{Time: now.Add(-3 * time.Minute), Type: event.EventPlan, Plan: &event.PlanSummary{
 		Project:        "shop",
 		Files:          []string{"/home/dev/shop/compose.yaml", "/home/dev/shop/compose.prod.yaml"},
 		DockerEndpoint: "unix:///var/run/docker.sock",
 		EngineVersion:  "28.5.2",
 		AppCommand:     []string{"go", "run", "./cmd/shop"},
-		Services: []engine.ServiceSummary{
+		Services: []event.ServiceSummary{
 			{Name: "db", Kind: "postgres", Role: "backing", Image: "postgres:15.6", Address: "127.0.0.1:54321", URL: "postgres://shop:***@127.0.0.1:54321/shop"},
 			{Name: "cache", Kind: "redis", Role: "backing", Image: "redis:7.2.4", Address: "127.0.0.1:63790", URL: "redis://127.0.0.1:63790/0"},
 			{Name: "mail", Kind: "generic", Role: "generic", Image: "axllent/mailpit:v1.21", Address: "127.0.0.1:8025"},
@@ -96,59 +96,59 @@ func plan() engine.Event {
 	}}
 }
 
-func phase(source string, p engine.Phase, ago time.Duration) engine.Event {
-	return engine.Event{Time: now.Add(-ago), Type: engine.EventPhase, Source: source, Phase: p}
+func phase(source string, p event.Phase, ago time.Duration) event.Event {
+	return event.Event{Time: now.Add(-ago), Type: event.EventPhase, Source: source, Phase: p}
 }
 
-func logLineEvent(source, line string) engine.Event {
-	return engine.Event{Time: now, Type: engine.EventLog, Source: source, Stream: "stdout", Line: line}
+func logLineEvent(source, line string) event.Event {
+	return event.Event{Time: now, Type: event.EventLog, Source: source, Stream: "stdout", Line: line}
 }
 
 // startingEvents: db pulling, cache probing, mail being created.
-func startingEvents() []engine.Event {
-	waiting := phase("cache", engine.PhaseWaiting, 2*time.Second)
+func startingEvents() []event.Event {
+	waiting := phase("cache", event.PhaseWaiting, 2*time.Second)
 	waiting.Reason = "connection refused"
-	return []engine.Event{
+	return []event.Event{
 		plan(),
-		phase("db", engine.PhasePulling, 10*time.Second),
-		{Time: now, Type: engine.EventPull, Source: "db", Pull: &engine.PullStatus{Image: "postgres:15.6", Layers: 14, LayersDone: 6, BytesDone: 43 << 20, BytesTotal: 100 << 20}},
-		phase("cache", engine.PhaseStarting, 3*time.Second),
+		phase("db", event.PhasePulling, 10*time.Second),
+		{Time: now, Type: event.EventPull, Source: "db", Pull: &event.PullStatus{Image: "postgres:15.6", Layers: 14, LayersDone: 6, BytesDone: 43 << 20, BytesTotal: 100 << 20}},
+		phase("cache", event.PhaseStarting, 3*time.Second),
 		waiting,
-		phase("mail", engine.PhaseCreating, time.Second),
+		phase("mail", event.PhaseCreating, time.Second),
 		logLineEvent("cache", "1:C 14 Mar 2025 09:26:50.123 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
 		logLineEvent("cache", "1:M 14 Mar 2025 09:26:50.124 * Ready to accept connections tcp"),
 	}
 }
 
 // readyEvents: everything up, the app serving.
-func readyEvents() []engine.Event {
-	evs := []engine.Event{plan()}
+func readyEvents() []event.Event {
+	evs := []event.Event{plan()}
 	for _, s := range []struct {
 		name    string
 		readyIn time.Duration
 		ago     time.Duration
 	}{{"db", 1400 * time.Millisecond, 2*time.Minute + 3*time.Second}, {"cache", 310 * time.Millisecond, 2*time.Minute + 4*time.Second}, {"mail", 2 * time.Second, 2 * time.Minute}} {
-		ev := phase(s.name, engine.PhaseReady, s.ago)
+		ev := phase(s.name, event.PhaseReady, s.ago)
 		ev.ReadyIn = s.readyIn
 		evs = append(evs, ev)
 	}
-	running := phase(engine.AppSource, engine.PhaseRunning, 95*time.Second)
+	running := phase(event.AppSource, event.PhaseRunning, 95*time.Second)
 	running.Pid = 4242
 	evs = append(evs, running,
 		logLineEvent("db", "2025-03-14 09:24:50.001 UTC [1] LOG:  database system is ready to accept connections"),
 		logLineEvent("cache", "1:M 14 Mar 2025 09:24:49.124 * Ready to accept connections tcp"),
-		logLineEvent(engine.AppSource, "listening on http://127.0.0.1:8080"),
-		logLineEvent(engine.AppSource, "GET /healthz 200 0.4ms"),
+		logLineEvent(event.AppSource, "listening on http://127.0.0.1:8080"),
+		logLineEvent(event.AppSource, "GET /healthz 200 0.4ms"),
 		logLineEvent("db", "2025-03-14 09:25:00.412 UTC [57] LOG:  duration: 0.812 ms  statement: SELECT 1"),
 		logLineEvent("mail", "[smtpd] starting on [::]:1025"),
-		logLineEvent(engine.AppSource, "GET /products 200 12.7ms\tuser=42"),
+		logLineEvent(event.AppSource, "GET /products 200 12.7ms\tuser=42"),
 	)
 	return evs
 }
 
-func crashedEvents() []engine.Event {
+func crashedEvents() []event.Event {
 	evs := readyEvents()
-	exited := phase("db", engine.PhaseExited, 5*time.Second)
+	exited := phase("db", event.PhaseExited, 5*time.Second)
 	exited.ExitCode = 1
 	exited.LastLogs = []string{
 		"2025-03-14 09:26:47.001 UTC [1] LOG:  received fast shutdown request",
@@ -156,11 +156,11 @@ func crashedEvents() []engine.Event {
 		"2025-03-14 09:26:47.311 UTC [1] LOG:  database system is shut down",
 	}
 	return append(evs,
-		logLineEvent(engine.AppSource, "error: dial tcp 127.0.0.1:54321: connect: connection refused"),
+		logLineEvent(event.AppSource, "error: dial tcp 127.0.0.1:54321: connect: connection refused"),
 		exited)
 }
 
-func testModel(t *testing.T, ctl Controller, evs []engine.Event) *teatest.TestModel {
+func testModel(t *testing.T, ctl Controller, evs []event.Event) *teatest.TestModel {
 	t.Helper()
 	tm := teatest.NewTestModel(t, NewModel(Options{Controller: ctl, Now: fixedNow}), teatest.WithInitialTermSize(100, 30))
 	for _, ev := range evs {
@@ -265,7 +265,7 @@ func TestGoldenEnvRevealed(t *testing.T) {
 }
 
 func TestGoldenEngineLost(t *testing.T) {
-	evs := append(readyEvents(), engine.Event{Type: engine.EventEngine, Time: now, Reason: "dial unix /var/run/docker.sock: connect: no such file or directory"})
+	evs := append(readyEvents(), event.Event{Type: event.EventEngine, Time: now, Reason: "dial unix /var/run/docker.sock: connect: no such file or directory"})
 	tm := teatest.NewTestModel(t, NewModel(Options{Controller: newFake(), Now: fixedNow}), teatest.WithInitialTermSize(80, 24))
 	for _, ev := range evs {
 		tm.Send(ev)

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // styles are the UI's lipgloss styles, bound to one renderer so NoColor and
@@ -202,9 +202,9 @@ func (m *Model) cells(r *row, now time.Time) [numCols]string {
 	switch {
 	case animated(r.phase):
 		status = spinner[(now.UnixMilli()/100)%int64(len(spinner))] + " " + status
-	case r.phase == engine.PhaseReady || r.phase == engine.PhaseRunning:
+	case r.phase == event.PhaseReady || r.phase == event.PhaseRunning:
 		status = "● " + status
-	case r.phase == engine.PhaseExited || r.phase == engine.PhaseFailed:
+	case r.phase == event.PhaseExited || r.phase == event.PhaseFailed:
 		status = "✗ " + status
 	default:
 		status = "○ " + status
@@ -308,11 +308,11 @@ func fitColumns(widths *[numCols]int, avail int) {
 	}
 }
 
-func (m *Model) phaseStyle(p engine.Phase) lipgloss.Style {
+func (m *Model) phaseStyle(p event.Phase) lipgloss.Style {
 	switch {
-	case p == engine.PhaseReady || p == engine.PhaseRunning:
+	case p == event.PhaseReady || p == event.PhaseRunning:
 		return m.st.good
-	case p == engine.PhaseExited || p == engine.PhaseFailed:
+	case p == event.PhaseExited || p == event.PhaseFailed:
 		return m.st.bad
 	case animated(p):
 		return m.st.busy

@@ -1,0 +1,108 @@
+// Package event is the vocabulary the engine reports in: phases, pull
+// progress, log lines, warnings. It depends on nothing, so the live view and
+// the printers that consume events need neither Docker nor compose-go.
+package event
+
+import "time"
+
+// Phase is where a service (or the app) stands.
+type Phase string
+
+const (
+	PhasePending    Phase = "pending"    // known, nothing done yet
+	PhasePulling    Phase = "pulling"    // image being pulled (see Event.Pull)
+	PhaseCreating   Phase = "creating"   // container being created
+	PhaseStarting   Phase = "starting"   // container started, probe not yet run
+	PhaseWaiting    Phase = "waiting"    // probe failing; Event.Reason says why
+	PhaseReady      Phase = "ready"      // probe succeeded; Event.ReadyIn says how fast
+	PhaseExited     Phase = "exited"     // container or app exited; Event.ExitCode
+	PhaseRestarting Phase = "restarting" // being restarted
+	PhaseStopping   Phase = "stopping"
+	PhaseStopped    Phase = "stopped"
+	PhaseRunning    Phase = "running" // the app process is running
+	PhaseFailed     Phase = "failed"  // could not be started; Event.Reason says why
+)
+
+// EventType tells which fields of an Event are meaningful.
+type EventType string
+
+const (
+	// EventPlan announces the project and every service before anything starts.
+	EventPlan EventType = "plan"
+	// EventPhase is a phase change of one service or the app.
+	EventPhase EventType = "phase"
+	// EventPull is pull progress of one service's image.
+	EventPull EventType = "pull"
+	// EventLog is one line of output of a service or the app.
+	EventLog EventType = "log"
+	// EventWarning is something the developer should know (unpinned image, replaced .env value...).
+	EventWarning EventType = "warning"
+	// EventEngine reports the Docker engine going away (Reason set) or coming back.
+	EventEngine EventType = "engine"
+)
+
+// AppSource is the Event.Source of the developer's app process.
+const AppSource = "app"
+
+// Event is one thing the engine reports. The TUI, the plain printer and the
+// JSON output all consume the same stream.
+type Event struct {
+	Time   time.Time `json:"time"`
+	Type   EventType `json:"type"`
+	Source string    `json:"source,omitempty"` // service name, or AppSource
+
+	Phase    Phase         `json:"phase,omitempty"`
+	Reason   string        `json:"reason,omitempty"` // short: "connection refused", "auth failed"
+	ExitCode int           `json:"exitCode,omitempty"`
+	ReadyIn  time.Duration `json:"readyIn,omitempty"`
+	Pid      int           `json:"pid,omitempty"`      // app process
+	LastLogs []string      `json:"lastLogs,omitempty"` // on exit/failure: the last lines
+
+	Pull *PullStatus `json:"pull,omitempty"`
+
+	Stream string `json:"stream,omitempty"` // log: stdout or stderr
+	Line   string `json:"line,omitempty"`   // log line, or warning text
+
+	Plan *PlanSummary `json:"plan,omitempty"`
+}
+
+// PullStatus is pull progress.
+type PullStatus struct {
+	Image      string `json:"image"`
+	Layers     int    `json:"layers"`
+	LayersDone int    `json:"layersDone"`
+	BytesDone  int64  `json:"bytesDone"`
+	BytesTotal int64  `json:"bytesTotal"`
+}
+
+// Percent is the share pulled so far, 0-100.
+func (p PullStatus) Percent() int {
+	if p.BytesTotal <= 0 {
+		return 0
+	}
+	return int(p.BytesDone * 100 / p.BytesTotal)
+}
+
+// PlanSummary describes the project as the engine is about to run it.
+type PlanSummary struct {
+	Project        string           `json:"project"`
+	Files          []string         `json:"files"`
+	DockerEndpoint string           `json:"dockerEndpoint"`
+	EngineVersion  string           `json:"engineVersion"`
+	AppCommand     []string         `json:"appCommand,omitempty"`
+	Services       []ServiceSummary `json:"services"`
+}
+
+// ServiceSummary is one service as planned.
+type ServiceSummary struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`          // postgres, redis, generic
+	Role    string `json:"role"`          // "backing", "generic" or "app"
+	Why     string `json:"why"`           // why it has that role
+	Image   string `json:"image"`         // as pinned
+	Address string `json:"address"`       // 127.0.0.1:PORT, "" for the app
+	URL     string `json:"url,omitempty"` // password masked
+}
+
+// Sink receives engine events. It must not block for long.
+type Sink func(Event)

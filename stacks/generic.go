@@ -1,0 +1,50 @@
+package stacks
+
+import (
+	"context"
+	"maps"
+)
+
+// generic is a service parity runs without knowing its kind: a third-party
+// image the app talks to (a mail catcher, an S3 stand-in, a search engine).
+type generic struct {
+	port int
+}
+
+// Generic returns the stack for a service of no known kind that listens on
+// port in its container. It sets no credentials and changes nothing in the
+// manifest's settings; readiness is TCPProbe.
+func Generic(port int) Stack { return generic{port: port} }
+
+func (generic) Kind() string { return "generic" }
+
+// Matches reports false: generic is what the engine picks when no kind
+// matches, never a match itself.
+func (generic) Matches(string) bool { return false }
+
+func (g generic) Port() int { return g.port }
+
+// DataDir is "": where such a service keeps data is for its manifest's
+// volumes to say.
+func (generic) DataDir() string { return "" }
+
+func (generic) Configure(svc Service, _ string) Config {
+	env := maps.Clone(svc.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	return Config{Env: env, Command: cloneArgs(svc.Command)}
+}
+
+func (generic) Probe(ctx context.Context, ep Endpoint) error {
+	return TCPProbe(ctx, ep.Host, ep.Port)
+}
+
+// URL is "": there is no scheme parity could know; the address is host:port.
+func (generic) URL(Endpoint) string { return "" }
+
+func (generic) Schemes() []string { return nil }
+
+func (generic) Vars() []string { return nil }
+
+func (generic) Shell(Credentials) []string { return nil }

@@ -1,0 +1,371 @@
+package stacks
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestRedisConfigureCommand(t *testing.T) {
+	tests := []struct {
+		name    string
+		cmd     []string
+		want    []string
+		hasAuth bool
+	}{
+		{"no command: no auth, as in production", nil, nil, false},
+		{"command without requirepass", []string{"redis-server", "--appendonly", "yes"}, []string{"redis-server", "--appendonly", "yes"}, false},
+		{
+			"separate arguments",
+			[]string{"redis-server", "--requirepass", "prod-pass", "--appendonly", "yes"},
+			[]string{"redis-server", "--requirepass", secret, "--appendonly", "yes"}, true,
+		},
+		{
+			"value of a variable unset here",
+			[]string{"redis-server", "--appendonly", "yes", "--requirepass", ""},
+			[]string{"redis-server", "--appendonly", "yes", "--requirepass", secret}, true,
+		},
+		{
+			"options only (the entrypoint adds redis-server)",
+			[]string{"--requirepass", "x"}, []string{"--requirepass", secret}, true,
+		},
+		{
+			"valkey-server",
+			[]string{"valkey-server", "--requirepass", "x"}, []string{"valkey-server", "--requirepass", secret}, true,
+		},
+		{
+			"requirepass last, with no value: left as is",
+			[]string{"redis-server", "--requirepass"}, []string{"redis-server", "--requirepass"}, false,
+		},
+		{
+			"sh -c with a container variable",
+			[]string{"sh", "-c", `redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes`},
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + " --appendonly yes"}, true,
+		},
+		{
+			"sh -c with a value from the manifest",
+			[]string{"/bin/sh", "-c", "redis-server --requirepass prodpass"},
+			[]string{"/bin/sh", "-c", "redis-server --requirepass " + secret}, true,
+		},
+		{
+			"sh -c whose value was unset here",
+			[]string{"sh", "-c", "redis-server --requirepass  --appendonly yes"},
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + "  --appendonly yes"}, true,
+		},
+		{
+			"sh -c ending at requirepass",
+			[]string{"sh", "-c", "redis-server --requirepass "},
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + " "}, true,
+		},
+		{
+			"sh -c reading a secret file",
+			[]string{"sh", "-c", `exec redis-server --requirepass "$(cat /run/secrets/redis password)" && true`},
+			[]string{"sh", "-c", "exec redis-server --requirepass " + secret + " && true"}, true,
+		},
+		{
+			"sh -c with a quoted empty value",
+			[]string{"sh", "-c", `redis-server --requirepass ''; echo done`},
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + "; echo done"}, true,
+		},
+	}
+	for _, tt := range tests {
+		cfg := ForImage("redis:7.2").Configure(Service{Name: "cache", Command: tt.cmd}, secret)
+		if !reflect.DeepEqual(cfg.Command, tt.want) {
+			t.Errorf("%s: command %q, want %q", tt.name, cfg.Command, tt.want)
+		}
+		if tt.cmd != nil && len(cfg.Command) != len(tt.cmd) {
+			t.Errorf("%s: command has %d arguments, the manifest's %d", tt.name, len(cfg.Command), len(tt.cmd))
+		}
+		wantCreds := Credentials{}
+		if tt.hasAuth {
+			wantCreds.Password = secret
+		}
+		if cfg.Credentials != wantCreds {
+			t.Errorf("%s: credentials %+v, want %+v", tt.name, cfg.Credentials, wantCreds)
+		}
+	}
+}
+
+func TestRedisConfigureQuotesSecret(t *testing.T) {
+	odd := `it's a "pass" $HOME`
+	cfg := Redis{}.Configure(Service{Command: []string{"sh", "-c", "redis-server --requirepass x"}}, odd)
+	want := `redis-server --requirepass 'it'\''s a "pass" $HOME'`
+	if cfg.Command[2] != want {
+		t.Errorf("command %q, want %q", cfg.Command[2], want)
+	}
+	// The shell must read back the secret as one word.
+	words := shellWords(cfg.Command[2])
+	if len(words) != 3 || words[2].text != odd {
+		t.Errorf("shell reads %+v, want the secret as one word", words)
+	}
+}
+
+func TestRedisConfigureEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		image   string
+		env     map[string]string
+		wantEnv map[string]string
+		hasAuth bool
+	}{
+		{
+			"redis stack arguments", "redis/redis-stack-server:7.2.0-v10",
+			map[string]string{"REDIS_ARGS": "--requirepass prod --maxmemory 100mb"},
+			map[string]string{"REDIS_ARGS": "--requirepass " + secret + " --maxmemory 100mb"}, true,
+		},
+		{
+			"official redis ignores REDIS_PASSWORD", "redis:7",
+			map[string]string{"REDIS_PASSWORD": "prod"},
+			map[string]string{"REDIS_PASSWORD": "prod"}, false,
+		},
+		{
+			"bitnami password", "bitnami/redis:7.2",
+			map[string]string{"REDIS_PASSWORD": "prod"},
+			map[string]string{"REDIS_PASSWORD": secret}, true,
+		},
+		{
+			"bitnami password unset here", "bitnami/redis:7.2",
+			map[string]string{"REDIS_PASSWORD": "", "ALLOW_EMPTY_PASSWORD": "no"},
+			map[string]string{"REDIS_PASSWORD": secret, "ALLOW_EMPTY_PASSWORD": "no"}, true,
+		},
+		{
+			"bitnami password file", "bitnamilegacy/redis:7.4",
+			map[string]string{"REDIS_PASSWORD_FILE": "/run/secrets/redis", "REDIS_REQUIREPASS": "x"},
+			map[string]string{"REDIS_PASSWORD": secret, "REDIS_REQUIREPASS": secret}, true,
+		},
+		{
+			"bitnami without a password", "bitnami/redis:7.2",
+			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes"},
+			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes"}, false,
+		},
+		{
+			"bitnami with neither: production must have one", "bitnami/redis:7.2",
+			nil,
+			map[string]string{"REDIS_PASSWORD": secret}, true,
+		},
+		{
+			"bitnami extra flags", "bitnami/redis:7.2",
+			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes", "REDIS_EXTRA_FLAGS": "--requirepass x --maxmemory 1gb"},
+			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes", "REDIS_EXTRA_FLAGS": "--requirepass " + secret + " --maxmemory 1gb"}, true,
+		},
+		{
+			"bitnami valkey", "bitnami/valkey:8",
+			map[string]string{"VALKEY_PASSWORD": "prod"},
+			map[string]string{"VALKEY_PASSWORD": secret}, true,
+		},
+	}
+	for _, tt := range tests {
+		cfg := ForImage(tt.image).Configure(Service{Name: "cache", Image: tt.image, Env: tt.env}, secret)
+		if !reflect.DeepEqual(cfg.Env, tt.wantEnv) {
+			t.Errorf("%s: env %v, want %v", tt.name, cfg.Env, tt.wantEnv)
+		}
+		if got := cfg.Credentials.Password == secret; got != tt.hasAuth || cfg.Credentials.User != "" {
+			t.Errorf("%s: credentials %+v, want password: %v", tt.name, cfg.Credentials, tt.hasAuth)
+		}
+	}
+}
+
+func TestRedisURL(t *testing.T) {
+	tests := []struct {
+		creds Credentials
+		want  string
+	}{
+		{Credentials{}, "redis://127.0.0.1:56379/0"},
+		{Credentials{Password: "pw"}, "redis://:pw@127.0.0.1:56379/0"},
+		{Credentials{Password: "p@ss:w/rd?#%x"}, "redis://:p%40ss%3Aw%2Frd%3F%23%25x@127.0.0.1:56379/0"},
+		{Credentials{User: "app", Password: "pw", Database: "2"}, "redis://app:pw@127.0.0.1:56379/2"},
+	}
+	for _, tt := range tests {
+		got := Redis{}.URL(Endpoint{Host: "127.0.0.1", Port: 56379, Credentials: tt.creds})
+		if got != tt.want {
+			t.Errorf("URL(%+v) = %q, want %q", tt.creds, got, tt.want)
+		}
+		opt, err := redis.ParseURL(got)
+		if err != nil {
+			t.Fatalf("go-redis cannot parse %q: %v", got, err)
+		}
+		if opt.Password != tt.creds.Password || opt.Username != tt.creds.User || opt.Addr != "127.0.0.1:56379" {
+			t.Errorf("go-redis reads %q as %q:%q@%s", got, opt.Username, opt.Password, opt.Addr)
+		}
+		u, _ := url.Parse(got)
+		if pw, _ := u.User.Password(); pw != tt.creds.Password {
+			t.Errorf("net/url reads the password of %q as %q", got, pw)
+		}
+	}
+}
+
+func TestRedisShell(t *testing.T) {
+	tests := []struct {
+		image string
+		creds Credentials
+		want  []string
+	}{
+		{"redis:7", Credentials{Password: "pw"}, []string{"redis-cli", "--no-auth-warning", "-a", "pw"}},
+		{"redis:7", Credentials{}, []string{"redis-cli"}},
+		{"valkey/valkey:8", Credentials{Password: "pw"}, []string{"valkey-cli", "--no-auth-warning", "-a", "pw"}},
+		{"eqalpha/keydb:latest", Credentials{}, []string{"keydb-cli"}},
+		{"bitnami/redis:7.2", Credentials{Password: "pw"}, []string{"redis-cli", "--no-auth-warning", "-a", "pw"}},
+	}
+	for _, tt := range tests {
+		if got := ForImage(tt.image).Shell(tt.creds); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s Shell = %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}
+
+// fakeRedis answers each command of every connection with reply(args), a
+// raw RESP reply, and records the commands it saw.
+type fakeRedis struct {
+	mu   sync.Mutex
+	seen [][]string
+}
+
+func (f *fakeRedis) serve(t *testing.T, reply func(args []string) string) int {
+	return serve(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		for {
+			args, err := readCommand(r)
+			if err != nil {
+				return
+			}
+			args[0] = strings.ToUpper(args[0]) // go-redis sends "ping"
+			f.mu.Lock()
+			f.seen = append(f.seen, args)
+			f.mu.Unlock()
+			if _, err := c.Write([]byte(reply(args))); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func (f *fakeRedis) commands() [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([][]string{}, f.seen...)
+}
+
+// readCommand reads one RESP array of bulk strings.
+func readCommand(r *bufio.Reader) ([]string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(line, "*") {
+		return nil, fmt.Errorf("not an array: %q", line)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil {
+		return nil, err
+	}
+	args := make([]string, n)
+	for i := range args {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		size, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+		if err != nil {
+			return nil, err
+		}
+		buf := make([]byte, size+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		args[i] = string(buf[:size])
+	}
+	return args, nil
+}
+
+func TestRedisProbe(t *testing.T) {
+	unknownHello := "-ERR unknown command 'HELLO'\r\n" // a server before Redis 6
+	tests := []struct {
+		name     string
+		password string
+		reply    func(args []string) string
+		reason   error // nil: ready
+	}{
+		{"ready without auth", "", func(args []string) string {
+			if args[0] == "PING" {
+				return "+PONG\r\n"
+			}
+			return unknownHello
+		}, nil},
+		{"ready with auth", "p@ss", func(args []string) string {
+			switch args[0] {
+			case "AUTH":
+				if len(args) == 2 && args[1] == "p@ss" {
+					return "+OK\r\n"
+				}
+				return "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+			case "PING":
+				return "+PONG\r\n"
+			}
+			return unknownHello
+		}, nil},
+		{"no password sent to a server that wants one", "", func(args []string) string {
+			if args[0] == "PING" {
+				return "-NOAUTH Authentication required.\r\n"
+			}
+			return "-NOAUTH HELLO must be called with the client already authenticated\r\n"
+		}, ErrAuth},
+		{"wrong password", "wrong", func(args []string) string {
+			return "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+		}, ErrAuth},
+		{"password sent to a server without one (Redis 5)", "pw", func(args []string) string {
+			if args[0] == "AUTH" {
+				return "-ERR Client sent AUTH, but no password is set\r\n"
+			}
+			return unknownHello
+		}, ErrAuth},
+		{"loading the dataset", "", func(args []string) string {
+			if args[0] == "PING" {
+				return "-LOADING Redis is loading the dataset in memory\r\n"
+			}
+			return unknownHello
+		}, ErrLoading},
+	}
+	for _, tt := range tests {
+		var f fakeRedis
+		port := f.serve(t, tt.reply)
+		ep := Endpoint{Host: "127.0.0.1", Port: port, Credentials: Credentials{Password: tt.password}}
+		err := Redis{}.Probe(probeCtx(t, time.Second), ep)
+		wantReason(t, tt.name, err, tt.reason)
+		if tt.reason == ErrLoading {
+			// go-redis retries LOADING by itself; the probe must not.
+			pings := 0
+			for _, c := range f.commands() {
+				if c[0] == "PING" {
+					pings++
+				}
+			}
+			if pings != 1 {
+				t.Errorf("%s: %d PINGs, want 1", tt.name, pings)
+			}
+		}
+	}
+
+	transport := []struct {
+		name   string
+		port   int
+		reason error
+	}{
+		{"closed port", closedPort(t), ErrRefused},
+		{"proxy with nothing behind it", serve(t, hangUp), ErrNoAnswer},
+		{"server accepting but silent", serve(t, hold), ErrTimeout},
+	}
+	for _, tt := range transport {
+		err := Redis{}.Probe(probeCtx(t, 500*time.Millisecond), Endpoint{Host: "127.0.0.1", Port: tt.port})
+		wantReason(t, tt.name, err, tt.reason)
+	}
+}

@@ -1,0 +1,145 @@
+package stacks
+
+import "testing"
+
+func TestForImageKind(t *testing.T) {
+	tests := []struct {
+		image string
+		kind  string // "" when no kind matches
+	}{
+		{"postgres:15.4", "postgres"},
+		{"postgres", "postgres"},
+		{"postgres@" + testDigest, "postgres"},
+		{"docker.io/library/postgres:15", "postgres"},
+		{"docker.io/postgres:15", "postgres"},
+		{"127.0.0.1:5959/library/postgres:15-alpine", "postgres"},
+		{"127.0.0.1:5959/postgres:15", "postgres"},
+		{"public.ecr.aws/docker/library/postgres:16", "postgres"},
+		{"mirror.gcr.io/library/postgres:16", "postgres"},
+		{"harbor.acme.io/dockerhub-proxy/library/postgres:16", "postgres"},
+		{"postgis/postgis:16-3.4", "postgres"},
+		{"pgvector/pgvector:pg16", "postgres"},
+		{"ankane/pgvector:v0.5.1", "postgres"},
+		{"timescale/timescaledb:2.14.2-pg16", "postgres"},
+		{"timescale/timescaledb-ha:pg16-ts2.14", "postgres"},
+		{"timescale/timescaledb-postgis:1.7.4-pg12", "postgres"},
+		{"bitnami/postgresql:16", "postgres"},
+		{"docker.io/bitnamilegacy/postgresql:16.4.0", "postgres"},
+		{"harbor.acme.io/dockerhub-proxy/bitnami/postgresql:16", "postgres"},
+		{"supabase/postgres:15.1.0.147", "postgres"},
+
+		{"redis:7", "redis"},
+		{"redis:7.2-alpine", "redis"},
+		{"127.0.0.1:5959/library/redis:7", "redis"},
+		{"valkey/valkey:8", "redis"},
+		{"bitnami/redis:7.2", "redis"},
+		{"bitnami/valkey:8.0", "redis"},
+		{"bitnamilegacy/redis:7.4", "redis"},
+		{"redis/redis-stack:7.2.0-v10", "redis"},
+		{"redis/redis-stack-server:7.2.0-v10", "redis"},
+		{"eqalpha/keydb:x86_64_v6.3.4", "redis"},
+
+		// Look-alikes that are not the server, or not one parity can run alone.
+		{"acme/postgres-backup:1", ""},
+		{"mypostgres:1", ""},
+		{"acme/postgres:15", ""},         // a team's own image: could be anything
+		{"ghcr.io/acme/postgres:15", ""}, // likewise
+		{"ghcr.io/acme/pg:1", ""},
+		{"prometheuscommunity/postgres-exporter:v0.15.0", ""},
+		{"bitnami/postgresql-repmgr:16", ""},
+		{"dpage/pgadmin4:8", ""},
+		{"redis-commander:latest", ""},
+		{"rediscommander/redis-commander:latest", ""},
+		{"bitnami/redis-sentinel:7.2", ""},
+		{"bitnami/redis-cluster:7.2", ""},
+		{"redis/redisinsight:2", ""},
+		{"oliver006/redis_exporter:v1", ""},
+		{"nginx:1.25", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		st := ForImage(tt.image)
+		got := ""
+		if st != nil {
+			got = st.Kind()
+		}
+		if got != tt.kind {
+			t.Errorf("ForImage(%q) kind = %q, want %q", tt.image, got, tt.kind)
+		}
+		// Matches must agree with ForImage for every kind.
+		for _, k := range All() {
+			if want := k.Kind() == tt.kind; k.Matches(tt.image) != want {
+				t.Errorf("%s.Matches(%q) = %v, want %v", k.Kind(), tt.image, !want, want)
+			}
+		}
+	}
+}
+
+func TestForImageDataDir(t *testing.T) {
+	tests := []struct{ image, want string }{
+		{"postgres:15.4", "/var/lib/postgresql/data"},
+		{"postgres:17-alpine", "/var/lib/postgresql/data"},
+		{"postgres:18", "/var/lib/postgresql"},
+		{"postgres:18.1-trixie", "/var/lib/postgresql"},
+		{"docker.io/library/postgres:19beta1", "/var/lib/postgresql"},
+		{"postgres", "/var/lib/postgresql"},        // latest is 18 or later
+		{"postgres:latest", "/var/lib/postgresql"}, // likewise
+		{"postgres@" + testDigest, "/var/lib/postgresql/data"},
+		{"postgis/postgis:16-3.4", "/var/lib/postgresql/data"},
+		{"postgis/postgis:18-3.6", "/var/lib/postgresql"},
+		{"pgvector/pgvector:pg17", "/var/lib/postgresql/data"},
+		{"pgvector/pgvector:0.8.1-pg18-trixie", "/var/lib/postgresql"},
+		{"timescale/timescaledb:2.14.2-pg16", "/var/lib/postgresql/data"},
+		{"timescale/timescaledb:2.22.0-pg18", "/var/lib/postgresql"},
+		{"ankane/pgvector:v0.5.1", "/var/lib/postgresql/data"},
+		{"timescale/timescaledb-ha:pg18-ts2.22", "/home/postgres/pgdata"},
+		{"bitnami/postgresql:18", "/bitnami/postgresql"},
+		{"supabase/postgres:17.4.1.054", "/var/lib/postgresql/data"},
+		{"redis:7", "/data"},
+		{"valkey/valkey:8", "/data"},
+		{"bitnami/redis:7.2", "/bitnami/redis/data"},
+		{"bitnami/valkey:8", "/bitnami/valkey/data"},
+	}
+	for _, tt := range tests {
+		st := ForImage(tt.image)
+		if st == nil {
+			t.Errorf("ForImage(%q) = nil", tt.image)
+			continue
+		}
+		if got := st.DataDir(); got != tt.want {
+			t.Errorf("ForImage(%q).DataDir() = %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}
+
+func TestAllPorts(t *testing.T) {
+	want := map[string]int{"postgres": 5432, "redis": 6379}
+	for _, st := range All() {
+		if st.Port() != want[st.Kind()] {
+			t.Errorf("%s port = %d, want %d", st.Kind(), st.Port(), want[st.Kind()])
+		}
+		delete(want, st.Kind())
+	}
+	if len(want) > 0 {
+		t.Errorf("All() lacks %v", want)
+	}
+}
+
+func TestGeneric(t *testing.T) {
+	g := Generic(1025)
+	if g.Kind() != "generic" || g.Port() != 1025 || g.Matches("mailhog/mailhog:v1.0.1") {
+		t.Errorf("Generic(1025): kind %q port %d", g.Kind(), g.Port())
+	}
+	svc := Service{Env: map[string]string{"MP_SMTP_AUTH": "x"}, Command: []string{"--smtp", "1025"}}
+	cfg := g.Configure(svc, "secret")
+	if cfg.Credentials != (Credentials{}) || cfg.Env["MP_SMTP_AUTH"] != "x" || len(cfg.Command) != 2 {
+		t.Errorf("Generic Configure = %+v, want the manifest's settings unchanged", cfg)
+	}
+	cfg.Env["MP_SMTP_AUTH"] = "changed"
+	if svc.Env["MP_SMTP_AUTH"] != "x" {
+		t.Error("Generic Configure shares the manifest's env map")
+	}
+	if g.URL(Endpoint{Host: "127.0.0.1", Port: 1025}) != "" || g.Shell(Credentials{}) != nil || g.Vars() != nil {
+		t.Error("Generic has a URL, shell or variables")
+	}
+}

@@ -86,7 +86,10 @@ func (e *Engine) Restart(ctx context.Context, id string, timeout time.Duration) 
 // Remove force-removes the container but never its volumes: a developer's
 // database lives in a named volume and must only go when asked for by name.
 func (e *Engine) Remove(ctx context.Context, id string) error {
-	err := e.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: false})
+	// RemoveVolumes removes only the anonymous volumes Docker made for the
+	// image's VOLUME paths that parity did not mount over; named volumes —
+	// parity's data volumes among them — are never removed by it.
+	err := e.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	return e.fail(err, "remove container "+id)
 }
 

@@ -135,17 +135,19 @@ func TestNoTUIWhenNotATerminalOrDumb(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	io, _, errb := testStreams()
-	ctx := context.Background()
-	if got := exitCode(ctx, io, nil); got != 0 {
+	if got := exitCode(false, io, nil); got != 0 {
 		t.Errorf("nil: %d", got)
 	}
-	if got := exitCode(ctx, io, &exitError{code: 3}); got != 3 {
+	if got := exitCode(false, io, &exitError{code: 3}); got != 3 {
 		t.Errorf("app exit 3: %d", got)
 	}
-	if got := exitCode(ctx, io, context.Canceled); got != 130 {
+	if got := exitCode(false, io, context.Canceled); got != 130 {
 		t.Errorf("canceled: %d", got)
 	}
-	if got := exitCode(ctx, io, errors.New("boom")); got != 1 || !strings.Contains(errb.String(), "parity: boom") {
+	if got := exitCode(true, io, errors.New("context canceled while pulling")); got != 130 {
+		t.Errorf("interrupted: %d", got)
+	}
+	if got := exitCode(false, io, errors.New("boom")); got != 1 || !strings.Contains(errb.String(), "parity: boom") {
 		t.Errorf("error: %d %q", got, errb.String())
 	}
 }

@@ -16,13 +16,14 @@ func main() {
 	defer stop()
 	io := systemStreams()
 	err := newRootCmd(io).ExecuteContext(ctx)
+	interrupted := ctx.Err() != nil // read before stop, which cancels ctx too
 	stop()
-	os.Exit(exitCode(ctx, io, err))
+	os.Exit(exitCode(interrupted, io, err))
 }
 
 // exitCode prints err and chooses the exit status: the app's own code when
 // it exited non-zero, 130 when interrupted, 1 for any other failure.
-func exitCode(ctx context.Context, io *streams, err error) int {
+func exitCode(interrupted bool, io *streams, err error) int {
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -32,7 +33,7 @@ func exitCode(ctx context.Context, io *streams, err error) int {
 			fmt.Fprintln(io.Err, "parity:", ee.msg)
 		}
 		return ee.code
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+	case errors.Is(err, context.Canceled) || interrupted:
 		fmt.Fprintln(io.Err, "parity: interrupted")
 		return 130
 	default:

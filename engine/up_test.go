@@ -331,3 +331,27 @@ func TestDownKeepsVolumesUnlessAsked(t *testing.T) {
 		t.Errorf("passwords kept after their data was removed: %v", sf.Secrets)
 	}
 }
+
+func TestTwoUpsAtOnceDoNotCreateDuplicates(t *testing.T) {
+	f := fakeWithImages()
+	stateDir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = testSession(t, quickstart(), f, &recorder{}, stateDir).Up(context.Background())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, _ := f.Containers(context.Background(), map[string]string{LabelProject: "shop"})
+	if len(cs) != 2 || f.CallCount("Create") != 2 {
+		t.Errorf("%d containers from %d creates after 4 concurrent ups, want 2 and 2", len(cs), f.CallCount("Create"))
+	}
+}

@@ -34,6 +34,8 @@ type Client interface {
 	Pull(ctx context.Context, ref string, progress func(PullProgress)) error
 	// ImageDigest returns the repo digest (sha256:...) of a local image pulled from a registry, "" if none.
 	ImageDigest(ctx context.Context, ref string) (string, error)
+	// Digest asks the registry which digest ref's tag points at now, without pulling.
+	Digest(ctx context.Context, ref string) (string, error)
 
 	// Containers lists containers (running or not) carrying all the labels.
 	Containers(ctx context.Context, labels map[string]string) ([]Container, error)

@@ -1,0 +1,109 @@
+package docker
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	"github.com/docker/docker/api/types/registry"
+	"github.com/docker/docker/client"
+)
+
+// Digest asks the registry, through the engine, which manifest digest ref's
+// tag points at now (for a multi-platform image, the index's digest, which
+// is what `docker pull` records). Nothing is pulled. Credentials for the
+// registry are taken from the docker CLI's config.json when it holds them
+// inline (`docker login` without a credential helper); public images need
+// none. A tag or repository the registry does not have is ErrNotFound.
+func (e *Engine) Digest(ctx context.Context, ref string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", fmt.Errorf("resolve image %s: %w", ref, err)
+	}
+	auth := registryAuth(reference.Domain(named))
+	di, err := e.cli.DistributionInspect(ctx, ref, auth)
+	if err != nil {
+		if !client.IsErrConnectionFailed(err) && (cerrdefs.IsNotFound(err) || isMissingImage(err.Error())) {
+			return "", missingImage(ref, err.Error())
+		}
+		return "", e.fail(err, "resolve image "+ref)
+	}
+	d := di.Descriptor.Digest.String()
+	if d == "" {
+		return "", fmt.Errorf("resolve image %s: the registry returned no digest", ref)
+	}
+	return d, nil
+}
+
+// registryAuth returns the X-Registry-Auth value for domain from the docker
+// CLI's config ($DOCKER_CONFIG/config.json, else ~/.docker/config.json), ""
+// when it holds no inline credentials for it. Credential helpers
+// (credsStore, credHelpers) are not run: that would mean executing
+// programs, and the engine then simply asks anonymously.
+func registryAuth(domain string) string {
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".docker")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return ""
+	}
+	var cfg struct {
+		Auths map[string]struct {
+			Auth          string `json:"auth"`
+			IdentityToken string `json:"identitytoken"`
+		} `json:"auths"`
+	}
+	if json.Unmarshal(data, &cfg) != nil {
+		return ""
+	}
+	keys := []string{domain, "https://" + domain, "http://" + domain}
+	if domain == "docker.io" {
+		keys = []string{"https://index.docker.io/v1/", "index.docker.io", "docker.io"}
+	}
+	for _, k := range keys {
+		a, ok := cfg.Auths[k]
+		if !ok {
+			continue
+		}
+		ac := registry.AuthConfig{ServerAddress: k, IdentityToken: a.IdentityToken}
+		if raw, err := base64.StdEncoding.DecodeString(a.Auth); err == nil {
+			ac.Username, ac.Password, _ = strings.Cut(string(raw), ":")
+		}
+		if ac.Username == "" && ac.IdentityToken == "" {
+			continue
+		}
+		enc, err := registry.EncodeAuthConfig(ac)
+		if err != nil {
+			return ""
+		}
+		return enc
+	}
+	return ""
+}
+
+// Digest returns the digest AddRegistryImage gave ref; a ref never added is
+// ErrNotFound, as a missing tag is.
+func (f *Fake) Digest(ctx context.Context, ref string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("Digest", ref); err != nil {
+		return "", err
+	}
+	d, ok := f.registry[ref]
+	if !ok {
+		return "", missingImage(ref, "manifest unknown")
+	}
+	return d, nil
+}

@@ -20,12 +20,13 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 		return fmt.Errorf("restart %s: no such running service", source)
 	}
 	s.emit(Event{Type: EventPhase, Source: source, Phase: PhaseRestarting})
+	// Watch sees the restart's die and start events: the die is expected,
+	// the start is probed until the service answers again.
+	s.watch.expectDie(source)
 	if err := s.docker.Restart(ctx, id, 10*time.Second); err != nil {
 		return fmt.Errorf("restart %s: %w", source, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
-	return s.waitService(ctx, ps)
+	return nil
 }
 
 // ShellCommand is an interactive, already authenticated client inside the

@@ -60,6 +60,7 @@ type Session struct {
 	ids      map[string]string // service -> container id, once reconciled
 
 	appRestart chan struct{}
+	watch      watchState
 	// probe replaces the services' probes in unit tests that run against a fake engine.
 	probe func(ctx context.Context, service string) error
 }

@@ -474,7 +474,8 @@ func orDefault(s, d string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// FollowLogs streams every container's output as log events until ctx ends.
+// FollowLogs streams every container's output as log events until ctx
+// ends or the containers stop; Watch follows a restarted container again.
 func (s *Session) FollowLogs(ctx context.Context, since time.Time) {
 	var wg sync.WaitGroup
 	for _, ps := range s.plan.containers() {
@@ -485,19 +486,25 @@ func (s *Session) FollowLogs(ctx context.Context, since time.Time) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = s.docker.Logs(ctx, id, true, -1, func(l docker.LogLine) {
-				if !since.IsZero() && !l.Time.IsZero() && l.Time.Before(since) {
-					return
-				}
-				s.emit(Event{Type: EventLog, Source: ps.Name, Stream: l.Stream, Line: l.Text, Time: l.Time})
-			})
+			s.followService(ctx, ps, id, since)
 		}()
 	}
 	wg.Wait()
 }
 
+// followService streams one container's lines written at or after since.
+func (s *Session) followService(ctx context.Context, ps *plannedService, id string, since time.Time) {
+	_ = s.docker.Logs(ctx, id, true, -1, func(l docker.LogLine) {
+		if !since.IsZero() && !l.Time.IsZero() && l.Time.Before(since) {
+			return
+		}
+		s.emit(Event{Type: EventLog, Source: ps.Name, Stream: l.Stream, Line: l.Text, Time: l.Time})
+	})
+}
+
 // Stop stops (does not remove) the project's containers.
 func (s *Session) Stop(ctx context.Context) error {
+	s.watch.setStopping()
 	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
 	if err != nil {
 		return err

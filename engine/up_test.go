@@ -355,3 +355,66 @@ func TestTwoUpsAtOnceDoNotCreateDuplicates(t *testing.T) {
 		t.Errorf("%d containers from %d creates after 4 concurrent ups, want 2 and 2", len(cs), f.CallCount("Create"))
 	}
 }
+
+func TestWatchReportsACrashAfterReadyAndProbesARestart(t *testing.T) {
+	f := fakeWithImages()
+	rec := &recorder{}
+	s := testSession(t, quickstart(), f, rec, "")
+	up(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { s.Watch(ctx); close(done) }()
+
+	waitEvent := func(what string, ok func(Event) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, ev := range rec.of(EventPhase, "db") {
+				if ok(ev) {
+					return
+				}
+			}
+			time.Sleep(5 * time.Millisecond) // polling the recorder, not waiting a fixed time
+		}
+		t.Fatalf("no %s event; db events: %+v", what, rec.of(EventPhase, "db"))
+	}
+	// Watch subscribes in its goroutine: wait until it has.
+	deadline := time.Now().Add(10 * time.Second)
+	for f.CallCount("Events") == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	startsBefore := 0
+	for _, ev := range rec.of(EventPhase, "db") {
+		if ev.Phase == PhaseStarting {
+			startsBefore++
+		}
+	}
+	if err := s.Restart(ctx, "db"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent("ready again after restart", func(ev Event) bool {
+		starts, readyAfter := 0, false
+		for _, e := range rec.of(EventPhase, "db") {
+			if e.Phase == PhaseStarting {
+				starts++
+			}
+			if e.Phase == PhaseReady && starts > startsBefore {
+				readyAfter = true
+			}
+		}
+		return readyAfter
+	})
+	for _, ev := range rec.of(EventPhase, "db") {
+		if ev.Phase == PhaseExited {
+			t.Fatalf("a restart parity asked for was reported as a crash: %+v", ev)
+		}
+	}
+	f.Log(s.id("db"), "stderr", "PANIC: could not write to file")
+	f.Exit(s.id("db"), 3)
+	waitEvent("exited 3 with logs", func(ev Event) bool {
+		return ev.Phase == PhaseExited && ev.ExitCode == 3 && len(ev.LastLogs) > 0 && ev.LastLogs[len(ev.LastLogs)-1] == "PANIC: could not write to file"
+	})
+	cancel()
+	<-done
+}

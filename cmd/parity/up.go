@@ -105,6 +105,7 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 		sess.FollowLogs(logCtx, started)
 		close(logsDone)
 	}()
+	go sess.Watch(logCtx)
 	code := 0
 	var appErr error
 	if cmd := sess.AppCommand(); len(cmd) > 0 {
@@ -170,6 +171,7 @@ func runLive(ctx context.Context, io *streams, sess *engine.Session, o *upOption
 			return
 		}
 		go sess.FollowLogs(work, started)
+		go sess.Watch(work)
 		if cmd := sess.AppCommand(); len(cmd) > 0 {
 			code, err := sess.RunApp(work, engine.AppOptions{Command: cmd})
 			if err != nil {

@@ -448,3 +448,50 @@ func freePortT(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+func TestDockerGenericServicesWaitForTheirPortOrHealthcheck(t *testing.T) {
+	e := newEnv(t)
+	// Stand-ins for third-party images parity does not recognise, pushed
+	// under test-only names so no other test's tags move.
+	tag := strings.TrimPrefix(e.project, "pt-")
+	for _, name := range []string{"acme/mailcatcher", "acme/queue"} {
+		ref := e.registry + "/" + name + ":" + tag
+		docker(t, "tag", e.registry+"/library/redis:7", ref)
+		docker(t, "push", ref)
+		t.Cleanup(func() { _ = exec.Command("docker", "rmi", ref).Run() })
+	}
+	e.extra = []string{"MAILER_TAG=" + tag, "QUEUE_TAG=" + tag}
+	e.mustRun("testdata/generic/compose.yaml", "up", "--detach")
+	st := e.mustRun("testdata/generic/compose.yaml", "status", "--json")
+	var statuses []map[string]any
+	if err := json.Unmarshal([]byte(st.stdout), &statuses); err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, s := range statuses {
+		roles[s["name"].(string)] = s["role"].(string)
+		if s["role"] == "generic" && (s["ready"] != true || !strings.HasPrefix(s["address"].(string), "127.0.0.1:")) {
+			t.Errorf("generic service not ready on loopback: %v", s)
+		}
+	}
+	if roles["mailer"] != "generic" || roles["queue"] != "generic" || roles["web"] != "app" {
+		t.Errorf("roles %v", roles)
+	}
+	c := e.containers()["parity-"+e.project+"-queue"]
+	if health := c["State"].(map[string]any)["Health"].(map[string]any)["Status"]; health != "healthy" {
+		t.Errorf("queue health %v, want healthy (its healthcheck is kept)", health)
+	}
+	env := e.mustRun("testdata/generic/compose.yaml", "env", "--format", "json")
+	var vars map[string]string
+	_ = json.Unmarshal([]byte(env.stdout), &vars)
+	conn, err := net.Dial("tcp", net.JoinHostPort(vars["SMTP_HOST"], vars["SMTP_PORT"]))
+	if err != nil {
+		t.Fatalf("SMTP_HOST/SMTP_PORT %s:%s do not reach the mailer: %v", vars["SMTP_HOST"], vars["SMTP_PORT"], err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "PING\r\n")
+	buf := make([]byte, 7)
+	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != "+PONG\r\n" {
+		t.Errorf("mailer answered %q, %v", buf, err)
+	}
+}

@@ -14,9 +14,9 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 		s.RestartApp()
 		return nil
 	}
-	ps := s.plan.service(source)
+	p, _, _ := s.snapshot()
 	id := s.id(source)
-	if ps == nil || id == "" {
+	if p == nil || p.service(source) == nil || id == "" {
 		return fmt.Errorf("restart %s: no such running service", source)
 	}
 	s.emit(Event{Type: EventPhase, Source: source, Phase: PhaseRestarting})
@@ -32,11 +32,12 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 // ShellCommand is an interactive, already authenticated client inside the
 // service's container (psql, redis-cli), run through the docker CLI.
 func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
-	ps := s.plan.service(source)
+	p, _, _ := s.snapshot()
 	id := s.id(source)
-	if ps == nil || id == "" {
+	if p == nil || p.service(source) == nil || id == "" {
 		return nil, fmt.Errorf("shell: %s is not a running service", source)
 	}
+	ps := p.service(source)
 	args := []string{"exec", "-it", id}
 	if shell := ps.Stack.Shell(ps.Credentials); len(shell) > 0 {
 		args = append(args, shell...)
@@ -51,10 +52,11 @@ func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
 
 // URL is the service's real connection URL, "" when it has none.
 func (s *Session) URL(source string) string {
-	if s.plan == nil {
+	p, _, _ := s.snapshot()
+	if p == nil {
 		return ""
 	}
-	if ps := s.plan.service(source); ps != nil {
+	if ps := p.service(source); ps != nil {
 		return ps.URL()
 	}
 	return ""

@@ -56,8 +56,11 @@ type Session struct {
 
 	env      []EnvVar
 	warnings []string
-	idsMu    sync.Mutex
-	ids      map[string]string // service -> container id, once reconciled
+	// planMu guards plan, env and warnings: the live view reads them from
+	// its own goroutine while up computes them.
+	planMu sync.RWMutex
+	idsMu  sync.Mutex
+	ids    map[string]string // service -> container id, once reconciled
 
 	appRestart chan struct{}
 	watch      watchState
@@ -207,13 +210,12 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		sf.Close()
 		return nil, err
 	}
-	s.plan = p
 	var cfgEnv map[string]string
 	if s.config != nil {
 		cfgEnv = s.config.App.Env
 	}
-	s.env, s.warnings = computeAppEnv(appEnvInput{Plan: p, Config: cfgEnv, Dotenv: s.dotenv, Shell: s.shell})
-	s.warnings = append(append([]string{}, p.Warnings...), s.warnings...)
+	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: cfgEnv, Dotenv: s.dotenv, Shell: s.shell})
+	warnings = append(append([]string{}, p.Warnings...), warnings...)
 	if len(s.project.Unset) > 0 {
 		var left []string
 		for _, name := range s.project.Unset {
@@ -222,26 +224,38 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 			}
 		}
 		if len(left) > 0 {
-			s.warnings = append(s.warnings, fmt.Sprintf("variables unset on this machine, substituted empty: %s", strings.Join(left, ", ")))
+			warnings = append(warnings, fmt.Sprintf("variables unset on this machine, substituted empty: %s", strings.Join(left, ", ")))
 		}
 	}
+	s.planMu.Lock()
+	s.plan, s.env, s.warnings = p, env, warnings
+	s.planMu.Unlock()
 	return sf, nil
 }
 
 // Env returns the app's environment (what parity sets, not the whole inherited environment).
 func (s *Session) Env(ctx context.Context) ([]EnvVar, []string, error) {
-	if s.plan == nil {
-		sf, err := s.prepare(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		err = sf.Save()
-		sf.Close()
-		if err != nil {
-			return nil, nil, err
-		}
+	if p, env, warnings := s.snapshot(); p != nil {
+		return env, warnings, nil
 	}
-	return s.env, s.warnings, nil
+	sf, err := s.prepare(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = sf.Save()
+	sf.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	_, env, warnings := s.snapshot()
+	return env, warnings, nil
+}
+
+// snapshot is the current plan and app environment, nil before prepare.
+func (s *Session) snapshot() (*plan, []EnvVar, []string) {
+	s.planMu.RLock()
+	defer s.planMu.RUnlock()
+	return s.plan, s.env, s.warnings
 }
 
 // Summary describes the plan for the live view and `up --detach`.
@@ -253,10 +267,11 @@ func (s *Session) Summary() PlanSummary {
 		EngineVersion:  s.info.ServerVersion,
 		AppCommand:     s.appCmd,
 	}
-	if s.plan == nil {
+	p, _, _ := s.snapshot()
+	if p == nil {
 		return sum
 	}
-	for _, ps := range s.plan.Services {
+	for _, ps := range p.Services {
 		ss := ServiceSummary{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image}
 		if ps.Stack != nil {
 			ss.Kind = ps.Stack.Kind()

@@ -418,3 +418,31 @@ func TestWatchReportsACrashAfterReadyAndProbesARestart(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// The live view asks for URLs and the env from its own goroutine while up
+// is still planning; -race proves that is safe.
+func TestControllerCallsDuringUpAreSafe(t *testing.T) {
+	f := fakeWithImages()
+	s := testSession(t, quickstart(), f, &recorder{}, "")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = s.URL("db")
+				_ = s.Summary()
+				_ = s.Restart(context.Background(), "nope")
+			}
+		}
+	}()
+	up(t, s)
+	close(stop)
+	<-done
+	if !strings.HasPrefix(s.URL("db"), "postgres://app:") {
+		t.Errorf("URL after up: %q", s.URL("db"))
+	}
+}

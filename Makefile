@@ -13,8 +13,11 @@ REGISTRY_ADDR_FILE := $(PARITY_TESTBED_CACHE)/registry.addr
 images:
 	bash testbed/ensure.sh
 
+# -p 1: the end-to-end tests of several packages untag and pull the same
+# registry images to exercise the real pull path; run packages one at a
+# time so one package's pull never races another's container create.
 test: images
-	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -timeout 25m ./...
+	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -timeout 25m ./...
 
 demo: images
 	go run ./cmd/parity --registry-mirror $$(cat $(REGISTRY_ADDR_FILE)) up -f examples/quickstart/compose.yaml -- go run ./examples/quickstart

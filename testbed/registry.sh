@@ -39,6 +39,12 @@ running_pid() {
 command -v docker-registry >/dev/null || die "docker-registry not installed (apt-get install -y docker-registry)"
 [[ -s $LIST ]] || die "$LIST missing: run testbed/images.sh first"
 mkdir -p "$STORAGE"
+# One registry.sh at a time: two would both start a registry.
+exec 8>"$CACHE/registry.lock"
+if ! flock -n 8; then
+  log "another registry.sh is running; waiting for it"
+  flock -w 600 8 || die "timed out waiting for $CACHE/registry.lock"
+fi
 
 t0=$(now)
 addr=
@@ -82,7 +88,7 @@ health:
     enabled: false
 EOC
   # setsid: the registry outlives this script (and make, and go test).
-  setsid docker-registry serve "$CONFIG" >>"$LOGFILE" 2>&1 </dev/null &
+  setsid docker-registry serve "$CONFIG" >>"$LOGFILE" 2>&1 </dev/null 8>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"
   log "started docker-registry pid $pid on $addr (log: $LOGFILE)"

@@ -92,6 +92,9 @@ verify_minimum_env() {
 }
 
 init_database_dir() {
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+		set -- --waldir "$POSTGRES_INITDB_WALDIR" "$@"
+	fi
 	# shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is split on purpose, as upstream does
 	initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") $POSTGRES_INITDB_ARGS "$@"
 	# The final server listens on every interface (the official image does
@@ -132,11 +135,14 @@ process_sql() {
 
 setup_db() {
 	local dbAlreadyExists
+	# The expansion sees the real POSTGRES_DB, process_sql an empty one (on purpose).
+	# shellcheck disable=SC2097,SC2098
 	dbAlreadyExists="$(POSTGRES_DB='' process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<-'EOSQL'
 		SELECT 1 FROM pg_database WHERE datname = :'db' ;
 	EOSQL
 	)"
 	if [ -z "$dbAlreadyExists" ]; then
+		# shellcheck disable=SC2097,SC2098
 		POSTGRES_DB='' process_sql --dbname postgres --set db="$POSTGRES_DB" <<-'EOSQL'
 			CREATE DATABASE :"db" ;
 		EOSQL
@@ -182,7 +188,7 @@ main() {
 		create_db_directories
 		if [ "$(id -u)" = 0 ]; then
 			# Re-run this script as the postgres user.
-			exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+			exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 		fi
 
 		if [ -z "$DATABASE_ALREADY_EXISTS" ]; then

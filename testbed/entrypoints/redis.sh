@@ -20,7 +20,7 @@ fi
 # Drop root: chown what the server writes, then re-run this script as redis.
 if [ "$1" = redis-server ] && [ "$(id -u)" = 0 ]; then
 	find /data \! -user redis -exec chown redis '{}' + 2>/dev/null || :
-	exec setpriv --reuid=redis --regid=redis --init-groups "$BASH_SOURCE" "$@"
+	exec setpriv --reuid=redis --regid=redis --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 # Inserted before the user's options (but after a config file, which must be

@@ -18,6 +18,11 @@
 # All logging goes to stderr; the script prints nothing on stdout.
 set -euo pipefail
 
+# Bash reads a script while it runs it; these braces make it parse the whole
+# body first, so editing this file during a (minutes-long) build cannot break
+# that build.
+{
+
 PACKAGES="postgresql-15,redis-server"
 
 # The one place where the image tags live.
@@ -67,6 +72,15 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 command -v docker >/dev/null || die "docker CLI not found"
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer (docker info failed)"
 
+# Two runs at once (two `make test`s on one machine) must not debootstrap into
+# the same directory: the second waits for the first, then finds its images.
+mkdir -p "$CACHE"
+exec 8>"$CACHE/images.lock"
+if ! flock -n 8; then
+  log "another images.sh is running; waiting for it (up to 30 min)"
+  flock -w 1800 8 || die "timed out waiting for $CACHE/images.lock"
+fi
+
 # ---- KEY -------------------------------------------------------------------
 phase "key"
 for s in "${SERVICES[@]}"; do
@@ -87,7 +101,6 @@ for s in "${SERVICES[@]}"; do
   image_exists "parity-testbed/$(svc_name "$s"):$KEY" || missing+=("$(svc_name "$s")")
 done
 
-mkdir -p "$CACHE"
 if ((${#missing[@]} == 0)); then
   log "all service images for KEY=$KEY are cached; skipping the build"
 else
@@ -98,6 +111,7 @@ else
     # ---- debootstrap -----------------------------------------------------------
     phase "debootstrap ($PACKAGES)"
     command -v debootstrap >/dev/null || die "debootstrap not installed (apt-get install -y debootstrap)"
+    ((EUID == 0)) || die "building the base image needs root (debootstrap)"
     ROOTFS="$CACHE/rootfs-$KEY"
     # A rootfs left by an interrupted run is not trusted.
     if [[ -e $ROOTFS ]]; then
@@ -218,3 +232,6 @@ if [[ ${PARITY_TESTBED_KEEP_OLD:-} != 1 ]]; then
 fi
 
 log "total $(awk -v a="$total_start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s"
+
+exit 0
+}

@@ -208,7 +208,8 @@ for s in "${SERVICES[@]}"; do
   tags=$(expand_tags "$(svc_tags "$s")" "$version")
   for t in $tags; do
     docker tag "$img" "parity-testbed/$svc:$t"
-    printf 'parity-testbed/%s:%s library/%s:%s\n' "$svc" "$t" "$svc" "$t" >>"$list"
+    # The key tag, not the version tag, which a run from another checkout may move.
+    printf '%s library/%s:%s\n' "$img" "$svc" "$t" >>"$list"
   done
   log "parity-testbed/$svc ($version): $(echo $tags)"
 done
@@ -216,16 +217,30 @@ mv -f "$list" "$CACHE/images.list"
 phase_done
 
 # ---- prune other keys --------------------------------------------------------------
-# Each key's base is a separate ~370 MB layer; images of older keys are
-# dropped (an image a container still uses stays: rmi refuses, and is ignored).
-# PARITY_TESTBED_KEEP_OLD=1 keeps them.
+# Each key's base is a separate ~370 MB layer, and every edit of this script
+# or an entrypoint makes a new key. Another checkout on this machine may be
+# building or testing with its own key, so only keys that are neither among
+# the two newest others nor younger than an hour go; an image a container
+# still uses stays (rmi refuses; ignored). PARITY_TESTBED_KEEP_OLD=1 keeps all.
 if [[ ${PARITY_TESTBED_KEEP_OLD:-} != 1 ]]; then
   phase "prune old keys"
-  old=$(docker images --format '{{.Repository}}:{{.Tag}}' |
+  now_s=$(date +%s)
+  key_refs=$(docker images --format '{{.Repository}}:{{.Tag}}' |
     grep -E '^parity-testbed/[a-z0-9_-]+:[0-9a-f]{12}$' | grep -v ":$KEY\$" || true)
-  for ref in $old; do
-    # The version tags have moved to the current image, so this is the last tag.
-    docker rmi "$ref" >/dev/null 2>&1 && log "removed $ref" || log "kept $ref (in use)"
+  declare -A key_age=()
+  for ref in $key_refs; do
+    k=${ref##*:}
+    c=$(date -d "$(docker image inspect -f '{{.Created}}' "$ref" 2>/dev/null)" +%s 2>/dev/null || echo 0)
+    ((c > ${key_age[$k]:-0})) && key_age[$k]=$c
+  done
+  rank=0
+  for k in $(for k in "${!key_age[@]}"; do echo "${key_age[$k]} $k"; done | sort -rn | awk '{print $2}'); do
+    rank=$((rank + 1))
+    ((rank <= 2 || now_s - key_age[$k] < 3600)) && continue
+    for ref in $key_refs; do
+      [[ $ref == *":$k" ]] || continue
+      docker rmi "$ref" >/dev/null 2>&1 && log "removed $ref" || log "kept $ref (in use)"
+    done
   done
   docker image prune -f --filter "label=$LABEL_KEY" >/dev/null 2>&1 || true
   phase_done

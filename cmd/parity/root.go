@@ -45,6 +45,9 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 		newRunCmd(io, g, nil),
 		newEnvCmd(io, g, nil),
 		newStatusCmd(io, g, nil),
+		newDoctorCmd(io, g, nil),
+		newInitCmd(io, g, nil),
+		newCompletionCmd(io),
 	)
 	return root
 }

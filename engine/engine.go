@@ -205,6 +205,12 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 			}
 		}
 	}
+	locked, lockWarnings, err := s.lockedDigests()
+	if err != nil {
+		sf.Close()
+		return nil, err
+	}
+	opts.Locked = locked
 	p, err := buildPlan(s.project, &sf.state, opts)
 	if err != nil {
 		sf.Close()
@@ -215,7 +221,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		cfgEnv = s.config.App.Env
 	}
 	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: cfgEnv, Dotenv: s.dotenv, Shell: s.shell})
-	warnings = append(append([]string{}, p.Warnings...), warnings...)
+	warnings = append(append(append([]string{}, p.Warnings...), lockWarnings...), warnings...)
 	if len(s.project.Unset) > 0 {
 		var left []string
 		for _, name := range s.project.Unset {

@@ -143,6 +143,10 @@ type planOptions struct {
 	KeepPorts bool
 	// FreePort asks the system for any free port on 127.0.0.1.
 	FreePort func() (int, error)
+	// Locked maps a service to the digest parity.lock pins it to, only where
+	// the lock entry is for the image the manifest pins now. The container
+	// runs that digest; labels and summaries keep the pinned tag.
+	Locked map[string]string
 }
 
 // containerName is the name parity gives a service's container. It differs
@@ -276,6 +280,9 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 	ps.PullRef = ps.Image
 	if opts.Mirror != "" {
 		ps.PullRef = stacks.MirrorRef(ps.Image, opts.Mirror)
+	}
+	if digest := opts.Locked[ps.Name]; digest != "" {
+		ps.PullRef = lockedRef(ps.PullRef, digest)
 	}
 
 	// Unset variables arrive as placeholders. The stack sees them as empty

@@ -113,20 +113,24 @@ log "phase: registry up in $(since "$t0")s"
 # push, which only sends layers the registry lacks.
 t0=$(now)
 pushed=0 skipped=0
+# One listing of every local image instead of an inspect per tag.
+declare -A img_id=() img_digest=()
+while read -r ref id digest; do
+  img_id[$ref]=$id img_digest[$ref]=$digest
+done < <(docker images --digests --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Digest}}')
 while read -r local_ref repo_ref; do
   [[ -n $local_ref ]] || continue
   remote="$addr/$repo_ref"
   repo="${repo_ref%:*}" tag="${repo_ref##*:}"
-  id=$(docker image inspect -f '{{.Id}}' "$local_ref") || die "image $local_ref missing"
-  rid=$(docker image inspect -f '{{.Id}}' "$remote" 2>/dev/null || true)
-  if [[ $id == "$rid" ]]; then
-    want=$(docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' "$remote" |
-      sed -n "s|^$addr/$repo@||p" | head -n1)
+  id=${img_id[$local_ref]:-}
+  [[ -n $id ]] || die "image $local_ref missing"
+  if [[ ${img_id[$remote]:-} == "$id" ]]; then
+    want=${img_digest[$remote]:-}
     have=$(curl -fsS -o /dev/null -D - --max-time 5 \
       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
       -I "http://$addr/v2/$repo/manifests/$tag" 2>/dev/null |
       tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
-    if [[ -n $want && $want == "$have" ]]; then
+    if [[ $want == sha256:* && $want == "$have" ]]; then
       skipped=$((skipped + 1))
       continue
     fi

@@ -22,6 +22,8 @@ test: images
 demo: images
 	go run ./cmd/parity --registry-mirror $$(cat $(REGISTRY_ADDR_FILE)) up -f examples/quickstart/compose.yaml -- go run ./examples/quickstart
 
+bench: images ; go run ./bench/up && go run ./bench/tui
+
 # Removes every container, network and volume a test left behind.
 clean-testbed:
 	ids=$$(docker ps -aq --filter label=dev.parity.test=1); [ -z "$$ids" ] || docker rm -f -v $$ids

@@ -493,7 +493,7 @@ func (c *checker) compareSighting(rel string, s sighting) {
 		if p.Engine.Category == eng.Category {
 			c.add(Finding{File: rel, Line: s.Line, Kind: p.kind(), Service: p.Name, Production: p.Image, Found: s.Image, Severity: Error,
 				Problem: fmt.Sprintf("%s: runs %s where production runs %s", s.What, eng.Name, p.Engine.Name),
-				Fix:     fmt.Sprintf("use %s, as production's %s does", p.Image, p.Name)})
+				Fix:     fmt.Sprintf("use %s as production's %s does", p.Image, p.Name)})
 			return
 		}
 	}
@@ -527,10 +527,9 @@ func (c *checker) scanDotenv(data []byte, rel string) {
 		if same != nil || other == nil {
 			continue
 		}
-		fix := fmt.Sprintf("use a %s URL (production's %s runs %s); parity up and parity run give the app one",
-			other.Engine.Name, other.Name, other.Image)
+		fix := fmt.Sprintf("use a %s URL; parity up and parity run give the app one", other.Engine.Name)
 		if driverKeys[strings.ToUpper(e.Key)] && !strings.Contains(e.Value, ":") {
-			fix = fmt.Sprintf("set %s to the %s driver (production's %s runs %s)", e.Key, other.Engine.Name, other.Name, other.Image)
+			fix = fmt.Sprintf("set %s to the %s driver", e.Key, other.Engine.Name)
 		}
 		c.add(Finding{File: rel, Line: e.Line, Kind: other.kind(), Service: other.Name, Production: other.Image,
 			Found: e.Key + "=" + maskValue(e.Value), Severity: Error,

@@ -214,11 +214,10 @@ type comparison struct {
 // false when they agree, or when nothing can be told (production itself
 // unpinned, found pinned by digest only).
 func compareImages(prod *prodService, found stacks.Image) (comparison, bool) {
-	use := fmt.Sprintf("production's %s runs %s", prod.Name, prod.Image)
 	if unpinned(found) {
-		fix := pinFix(prod) + " (" + use + ")"
+		fix := pinFix(prod)
 		if unpinned(prod.Img) {
-			fix = fmt.Sprintf("pin a version here and in production's %s, which runs %s", prod.Name, prod.Image)
+			fix = "pin a version here and in production's " + prod.Name
 		}
 		return comparison{Warning, "not pinned to a version: it moves with every release", fix}, true
 	}
@@ -230,27 +229,27 @@ func compareImages(prod *prodService, found stacks.Image) (comparison, bool) {
 	if fv == nil || pv == nil {
 		if found.Tag != prod.Img.Tag {
 			return comparison{Warning, fmt.Sprintf("tag %s differs from production's %s", found.Tag, prod.Img.Tag),
-				"use tag " + prod.Img.Tag + " (" + use + ")"}, true
+				"use tag " + prod.Img.Tag}, true
 		}
 		return comparison{}, false
 	}
 	if fv[0] != pv[0] {
 		return comparison{Error, fmt.Sprintf("major version %d, production runs %d", fv[0], pv[0]),
-			fmt.Sprintf("use version %s (%s)", pv, use)}, true
+			"use version " + pv.String()}, true
 	}
 	for i := 0; i < len(fv) && i < len(pv); i++ {
 		if fv[i] != pv[i] {
 			return comparison{Warning, fmt.Sprintf("version %s, production runs %s", fv, pv),
-				fmt.Sprintf("use version %s (%s)", pv, use)}, true
+				"use version " + pv.String()}, true
 		}
 	}
 	switch {
 	case len(fv) < len(pv):
 		return comparison{Warning, fmt.Sprintf("%s floats over %s.x releases, production pins %s", fv, fv, pv),
-			fmt.Sprintf("pin version %s (%s)", pv, use)}, true
+			"pin version " + pv.String()}, true
 	case len(fv) > len(pv):
 		return comparison{Warning, fmt.Sprintf("pins %s, production floats on %s and may run a later %s.x", fv, pv, pv),
-			fmt.Sprintf("use version %s as production does, or pin production too (%s)", pv, use)}, true
+			fmt.Sprintf("use version %s as production does, or pin production's %s too", pv, prod.Name)}, true
 	}
 	return comparison{}, false
 }

@@ -83,6 +83,11 @@ func Run(ctx context.Context, opts Options) []Check {
 		opts.MinFreeDisk = DefaultMinFreeDisk
 	}
 	d := &run{opts: opts}
+	defer func() {
+		if e, ok := d.client.(*docker.Engine); ok && opts.Engine.Docker == nil {
+			e.Close() // made here, so closed here
+		}
+	}()
 	d.checkDocker(ctx)
 	d.checkDisk(ctx)
 	d.checkManifest(ctx)

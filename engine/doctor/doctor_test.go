@@ -62,6 +62,7 @@ func doctor(t *testing.T, dir string, f *docker.Fake, tweak ...func(*Options)) m
 	opts := Options{
 		Engine:     engine.Options{WorkingDir: dir, StateDir: t.TempDir(), Docker: f},
 		DockerRoot: t.TempDir(),
+		HTTP:       &http.Client{Transport: offline{}},
 	}
 	for _, fn := range tweak {
 		fn(&opts)
@@ -87,6 +88,16 @@ func doctor(t *testing.T, dir string, f *docker.Fake, tweak ...func(*Options)) m
 		t.Errorf("checks %v, want %v", order, want)
 	}
 	return byName
+}
+
+// offline is the network of a unit test: loopback only, Docker Hub unreachable.
+type offline struct{}
+
+func (offline) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.URL.Hostname(); h != "127.0.0.1" && h != "localhost" {
+		return nil, fmt.Errorf("dial %s: offline in unit tests", h)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 func expect(t *testing.T, c Check, st Status, detail ...string) {
@@ -317,5 +328,14 @@ func TestDoctorSkipsTheDiskOfARemoteEngine(t *testing.T) {
 	}
 	if checks[0].Status != Fail || !strings.Contains(checks[0].Detail, "tcp://127.0.0.1:1") {
 		t.Errorf("docker: %+v", checks[0])
+	}
+}
+
+func TestDoctorWarnsWhenDockerHubIsUnreachableForMissingImages(t *testing.T) {
+	dir := repo(t, map[string]string{"compose.yaml": pinnedManifest})
+	checks := doctor(t, dir, healthyFake("redis:7"))
+	expect(t, checks[CheckRegistry], Warn, "registry-1.docker.io does not answer", "to pull postgres:15", "present locally: redis:7", "--registry-mirror")
+	if Failed(mapValues(checks)) {
+		t.Error("an unreachable Docker Hub must not fail the doctor")
 	}
 }

@@ -23,15 +23,21 @@ set -euo pipefail
 # that build.
 {
 
-PACKAGES="postgresql-15,redis-server"
+PACKAGES="postgresql-15,redis-server,mariadb-server,rabbitmq-server,memcached,nats-server"
 
 # The one place where the image tags live.
 #   <svc>|<Debian package whose upstream version is the real version>|<tags>
-# "@V" in the tags stands for that real upstream version (15.N, 7.0.N).
-# These are the tags real Compose files pin; they all name the same image.
+# "@V" in the tags stands for that real upstream version (15.N, 7.0.N), also
+# inside a tag ("@V-management"). These are the tags real Compose files pin;
+# they all name the same image, so a tag is only ever one whose upstream
+# really is that package (MariaDB is mariadb:*, never mysql:*).
 SERVICES=(
   "postgres|postgresql-15|15 15.4 15-alpine 15.4-alpine 15-bookworm @V"
   "redis|redis-server|7 7.0 7-alpine 7.0-alpine 7-bookworm @V"
+  "mariadb|mariadb-server|10.11 10 10.11-jammy @V"
+  "rabbitmq|rabbitmq-server|3 3.10 3-management 3.10-management 3-alpine 3-management-alpine @V @V-management"
+  "memcached|memcached|1.6 1 1.6-alpine 1-alpine 1.6-bookworm @V"
+  "nats|nats-server|2 2.9 2-alpine 2.9-alpine @V"
 )
 
 SUITE=bookworm
@@ -58,7 +64,7 @@ svc_tags() { printf '%s' "${1##*|}"; }
 expand_tags() {
   local tags="$1" version="$2" t out=()
   for t in $tags; do
-    [[ $t == @V ]] && t="$version"
+    t="${t//@V/$version}"
     [[ " ${out[*]-} " == *" $t "* ]] || out+=("$t")
   done
   printf '%s\n' "${out[@]}"
@@ -133,6 +139,14 @@ else
     # The Debian packages create and configure a cluster of their own; the
     # entrypoint runs initdb itself into PGDATA, so drop it.
     rm -rf "$ROOTFS/var/lib/postgresql/15/main" "$ROOTFS/etc/postgresql/15/main"
+    # Likewise MariaDB's system tables: the entrypoint initialises the data
+    # directory with the manifest's root password, user and database. And
+    # what the official mariadb image does to its configuration at build
+    # time: listen on every interface (Debian binds 127.0.0.1) and do no
+    # reverse lookups of clients, which are other containers.
+    rm -rf "$ROOTFS"/var/lib/mysql/*
+    find "$ROOTFS/etc/mysql" -name '*.cnf' -exec sed -Ei 's/^(bind-address|log|user\s)/#&/' '{}' +
+    printf '[mariadb]\nhost-cache-size=0\nskip-name-resolve\n' >"$ROOTFS/etc/mysql/mariadb.conf.d/05-skipcache.cnf"
     rm -rf "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* \
            "$ROOTFS"/usr/share/locale/* "$ROOTFS"/usr/share/lintian "$ROOTFS"/usr/share/linda \
            "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin \

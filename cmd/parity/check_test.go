@@ -94,7 +94,7 @@ func TestCheckJSONNamesFileLineAndVersions(t *testing.T) {
 		Manifest []string
 		Findings []struct {
 			File, Kind, Service, Production, Found, Severity, Problem, Fix string
-			Line                                                         int
+			Line                                                           int
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {

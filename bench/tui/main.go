@@ -73,7 +73,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	id := rig.RunID()
-	b := &tuiBench{runID: id, window: *window, presses: *presses, tmux: tmuxServer{socket: "parity-bench-" + id}}
+	b := &tuiBench{runID: id, window: *window, presses: *presses}
 	err := b.run(ctx, *registry, *rate)
 	if cerr := b.cleanup(); cerr != nil {
 		fmt.Fprintln(os.Stderr, "bench/tui: cleanup:", cerr)
@@ -104,6 +104,7 @@ func (b *tuiBench) run(ctx context.Context, registryFlag string, rate int) error
 		return err
 	}
 	b.stateDir = filepath.Join(b.tmp, "state")
+	b.tmux.socket = filepath.Join(b.tmp, "tmux.sock")
 	b.project = "bench-" + b.runID + "-tui"
 	b.manifest = filepath.Join(b.root, "examples", "quickstart", "compose.yaml")
 	fmt.Printf("bench/tui: run %s, tmux %dx%d, window %s, %d presses per phase\n", b.runID, width, height, b.window, b.presses)

@@ -13,13 +13,14 @@ import (
 	"time"
 )
 
-// tmuxServer is a tmux server on a socket of its own (-L), so the benchmark
-// never touches a user's sessions, started without any tmux.conf.
+// tmuxServer is a tmux server on a socket of its own (-S, a path in the
+// benchmark's temporary directory, removed with it), so the benchmark never
+// touches a user's sessions; started without any tmux.conf.
 type tmuxServer struct{ socket string }
 
 func (t tmuxServer) run(ctx context.Context, args ...string) (string, error) {
 	var out, errb bytes.Buffer
-	cmd := exec.CommandContext(ctx, "tmux", append([]string{"-L", t.socket, "-f", "/dev/null"}, args...)...)
+	cmd := exec.CommandContext(ctx, "tmux", append([]string{"-S", t.socket, "-f", "/dev/null"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("tmux %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
@@ -60,8 +61,12 @@ func (t tmuxServer) alive(ctx context.Context, session string) bool {
 	return err == nil
 }
 
-// kill ends the server and every session on it.
+// kill ends the server and every session on it; without a socket of its
+// own yet there is nothing to end (and the default server is not ours).
 func (t tmuxServer) kill() {
+	if t.socket == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, _ = t.run(ctx, "kill-server")
@@ -132,7 +137,7 @@ type control struct {
 }
 
 func (t tmuxServer) attach(session string) (*control, error) {
-	cmd := exec.Command("tmux", "-L", t.socket, "-f", "/dev/null", "-C", "attach", "-t", session)
+	cmd := exec.Command("tmux", "-S", t.socket, "-f", "/dev/null", "-C", "attach", "-t", session)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

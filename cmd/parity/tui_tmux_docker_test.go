@@ -17,8 +17,9 @@ import (
 	"github.com/parity-dev/parity/internal/testbed"
 )
 
-// tmuxSession is one detached tmux session on a server of its own (-L), so
-// the test never touches a user's tmux, started without any tmux.conf.
+// tmuxSession is one detached tmux session on a server of its own: -S, a
+// socket in the test's temporary directory (so no socket file outlives the
+// test), never a user's tmux; started without any tmux.conf.
 type tmuxSession struct {
 	t       *testing.T
 	bin     string
@@ -44,7 +45,7 @@ func newTmux(t *testing.T, socket string, environ []string) *tmuxSession {
 }
 
 func (s *tmuxSession) run(args ...string) (string, error) {
-	cmd := exec.Command(s.bin, append([]string{"-L", s.socket, "-f", os.DevNull}, args...)...)
+	cmd := exec.Command(s.bin, append([]string{"-S", s.socket, "-f", os.DevNull}, args...)...)
 	cmd.Env = s.environ
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -91,7 +92,7 @@ var loopbackAddr = regexp.MustCompile(`127\.0\.0\.1:(\d+)`)
 func TestDockerLiveViewInTmux(t *testing.T) {
 	e := newEnv(t)
 	e.extra = []string{fmt.Sprintf("PORT=%d", freePortT(t))}
-	tm := newTmux(t, "parity-test-"+e.project, append(e.environ(), e.extra...))
+	tm := newTmux(t, filepath.Join(t.TempDir(), "tmux.sock"), append(e.environ(), e.extra...))
 
 	manifest, err := filepath.Abs(quickstartManifest())
 	if err != nil {

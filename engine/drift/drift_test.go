@@ -12,6 +12,7 @@ import (
 
 	"github.com/parity-dev/parity/engine/lockfile"
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/stacks"
 )
 
 // repo copies testdata/<name> into a temporary repository (with a .git
@@ -371,6 +372,42 @@ func TestClassifyPath(t *testing.T) {
 	} {
 		if got := classifyPath(p); got != want {
 			t.Errorf("classifyPath(%s) = %d, want %d", p, got, want)
+		}
+	}
+}
+
+func TestEnginesFollowStacksKindsAndSplitProducts(t *testing.T) {
+	for image, want := range map[string]string{
+		"postgres:15":                       "postgres sql",
+		"timescale/timescaledb:2.14.2-pg16": "postgres sql",
+		"cimg/postgres:15.4":                "postgres sql",
+		"valkey/valkey:8":                   "valkey keyvalue",
+		"bitnami/redis:7.2":                 "redis keyvalue",
+		"mariadb:11":                        "mariadb sql",
+		"mysql:8.0":                         "mysql sql",
+		"mongo:7":                           "mongo document",
+		"ghcr.io/acme/web:1.2":              " ",
+	} {
+		e := engineOf(stacks.ParseImage(image))
+		if got := e.Name + " " + e.Category; got != want {
+			t.Errorf("engineOf(%s) = %q, want %q", image, got, want)
+		}
+	}
+	for value, want := range map[string]string{
+		"sqlite:///dev.db":          "sqlite",
+		"sqlite:db.sqlite3":         "sqlite",
+		"mysql+pymysql://u:p@h/db":  "mysql mariadb",
+		"mariadb://h/db":            "mysql mariadb",
+		"postgresql+asyncpg://h/db": "postgres cockroachdb",
+		"rediss://h:6380":           "redis valkey keydb dragonfly",
+		"mongodb+srv://cluster0/db": "mongo",
+		"http://localhost:9200":     "",
+		"https://api.example.com":   "",
+		"localhost:5432":            "",
+		"C:\\data\\x":               "",
+	} {
+		if got := strings.Join(dotenvEngines("URL", value), " "); got != want {
+			t.Errorf("dotenvEngines(%q) = %q, want %q", value, got, want)
 		}
 	}
 }

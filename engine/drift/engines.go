@@ -25,7 +25,7 @@ var categories = map[string]string{
 	"postgres": "sql", "mysql": "sql", "mariadb": "sql", "sqlserver": "sql", "oracle": "sql",
 	"cockroachdb": "sql", "sqlite": "sql",
 	"redis": "keyvalue", "valkey": "keyvalue", "keydb": "keyvalue", "dragonfly": "keyvalue", "memcached": "keyvalue",
-	"mongodb":       "document",
+	"mongo":         "document",
 	"elasticsearch": "search", "opensearch": "search",
 }
 
@@ -45,7 +45,7 @@ var extraImages = []struct{ repo, engine string }{
 	{"cockroachdb/cockroach", "cockroachdb"},
 	{"dragonflydb/dragonfly", "dragonfly"},
 	{"memcached", "memcached"}, {"bitnami/memcached", "memcached"},
-	{"mongo", "mongodb"}, {"bitnami/mongodb", "mongodb"}, {"circleci/mongo", "mongodb"}, {"mongodb/mongodb-community-server", "mongodb"},
+	{"mongo", "mongo"}, {"bitnami/mongodb", "mongo"}, {"circleci/mongo", "mongo"}, {"mongodb/mongodb-community-server", "mongo"},
 	{"elasticsearch", "elasticsearch"}, {"elasticsearch/elasticsearch", "elasticsearch"}, {"bitnami/elasticsearch", "elasticsearch"},
 	{"opensearchproject/opensearch", "opensearch"},
 }
@@ -58,13 +58,13 @@ func engineOf(img stacks.Image) engine {
 	ref := img.String()
 	if st := stacks.ForImage(ref); st != nil {
 		name := st.Kind()
-		if name == "redis" {
-			switch {
-			case strings.Contains(img.Repo, "valkey"):
-				name = "valkey"
-			case strings.Contains(img.Repo, "keydb"):
-				name = "keydb"
-			}
+		switch {
+		case name == "redis" && strings.Contains(img.Repo, "valkey"):
+			name = "valkey"
+		case name == "redis" && strings.Contains(img.Repo, "keydb"):
+			name = "keydb"
+		case name == "mysql" && strings.Contains(img.Repo, "mariadb"):
+			name = "mariadb"
 		}
 		return engine{Name: name, Category: categories[name]}
 	}
@@ -95,7 +95,7 @@ var schemeEngines = map[string][]string{
 	"mysql": {"mysql", "mariadb"}, "mysql2": {"mysql", "mariadb"}, "mysqlx": {"mysql", "mariadb"},
 	"mariadb": {"mariadb", "mysql"},
 	"sqlite":  {"sqlite"}, "sqlite3": {"sqlite"}, "spatialite": {"sqlite"},
-	"mongodb": {"mongodb"}, "mongodb+srv": {"mongodb"},
+	"mongodb": {"mongo"}, "mongodb+srv": {"mongo"},
 	"memcached": {"memcached"}, "memcache": {"memcached"},
 	"sqlserver": {"sqlserver"}, "mssql": {"sqlserver"},
 	"oracle":      {"oracle"},
@@ -107,12 +107,21 @@ var schemeEngines = map[string][]string{
 var compatible = map[string][]string{
 	"postgres": {"postgres", "cockroachdb"},
 	"redis":    {"redis", "valkey", "keydb", "dragonfly"},
+	"mysql":    {"mysql", "mariadb"},
 }
+
+// webSchemes name a transport, not an engine, even where a stack lists
+// them (Elasticsearch and MinIO answer over HTTP): an APP_URL=http://... is
+// not a search engine.
+var webSchemes = map[string]bool{"http": true, "https": true, "s3": true, "ws": true, "wss": true, "ftp": true, "file": true}
 
 // schemeEngine returns the engines a URL scheme can point at, nil when the
 // scheme is not a database's.
 func schemeEngine(scheme string) []string {
 	scheme = strings.ToLower(scheme)
+	if webSchemes[scheme] {
+		return nil
+	}
 	for _, st := range stacks.All() {
 		for _, s := range st.Schemes() {
 			if s == scheme {

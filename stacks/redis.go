@@ -309,8 +309,14 @@ func (Redis) URL(ep Endpoint) string {
 // has none, so the engine gives the app the plain scheme for those.
 func (Redis) Schemes() []string { return []string{"redis", "rediss", "valkey", "valkeys"} }
 
-// Vars implements Stack.
-func (Redis) Vars() []string { return []string{"REDIS_URL"} }
+// Vars implements Stack. Valkey images also give VALKEY_URL, which Valkey's
+// own client libraries and examples read.
+func (r Redis) Vars() []string {
+	if r.family == redisValkey || r.family == redisBitnamiValkey {
+		return []string{"REDIS_URL", "VALKEY_URL"}
+	}
+	return []string{"REDIS_URL"}
+}
 
 // Shell implements Stack: the image's own CLI (Valkey and KeyDB images
 // name theirs after themselves).

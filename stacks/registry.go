@@ -3,7 +3,10 @@ package stacks
 // All returns one stack of each kind parity knows, each set for its
 // official image. Use ForImage for the stack of a given image.
 func All() []Stack {
-	return []Stack{Postgres{}, Redis{}}
+	return []Stack{
+		Postgres{}, Redis{}, MySQL{}, Mongo{}, RabbitMQ{}, Memcached{}, NATS{},
+		Kafka{}, Elasticsearch{}, Elasticsearch{family: esOpenSearch}, MinIO{},
+	}
 }
 
 // ForImage returns the stack for image (a reference as written in the
@@ -17,6 +20,30 @@ func ForImage(image string) Stack {
 	}
 	if r, ok := redisFor(img); ok {
 		return r
+	}
+	if m, ok := mysqlFor(img); ok {
+		return m
+	}
+	if m, ok := mongoFor(img); ok {
+		return m
+	}
+	if r, ok := rabbitmqFor(img); ok {
+		return r
+	}
+	if m, ok := memcachedFor(img); ok {
+		return m
+	}
+	if n, ok := natsFor(img); ok {
+		return n
+	}
+	if k, ok := kafkaFor(img); ok {
+		return k
+	}
+	if e, ok := elasticsearchFor(img); ok {
+		return e
+	}
+	if m, ok := minioFor(img); ok {
+		return m
 	}
 	return nil
 }

@@ -113,7 +113,10 @@ func TestForImageDataDir(t *testing.T) {
 }
 
 func TestAllPorts(t *testing.T) {
-	want := map[string]int{"postgres": 5432, "redis": 6379}
+	want := map[string]int{
+		"postgres": 5432, "redis": 6379, "mysql": 3306, "mongo": 27017, "rabbitmq": 5672, "memcached": 11211,
+		"nats": 4222, "kafka": 9092, "elasticsearch": 9200, "opensearch": 9200, "minio": 9000,
+	}
 	for _, st := range All() {
 		if st.Port() != want[st.Kind()] {
 			t.Errorf("%s port = %d, want %d", st.Kind(), st.Port(), want[st.Kind()])

@@ -75,6 +75,7 @@ func computeAppEnv(in appEnvInput) ([]EnvVar, []string) {
 
 	// Conventional variables the manifest did not define.
 	seenKind := map[string]bool{}
+	claimed := claimedVars(p)
 	for _, ps := range p.containers() {
 		if ps.Role != RoleBacking {
 			continue
@@ -86,13 +87,17 @@ func computeAppEnv(in appEnvInput) ([]EnvVar, []string) {
 		if !seenKind[ps.Stack.Kind()] {
 			seenKind[ps.Stack.Kind()] = true
 			for _, k := range ps.Stack.Vars() {
-				if _, ok := vars[k]; !ok {
-					vars[k] = &EnvVar{Key: k, Value: u, Source: SourceParity, Service: ps.Name, Secret: ps.Credentials.Password != ""}
+				if isFallbackVar(ps.Stack, k) && claimed[k] {
+					continue // another kind's (DATABASE_URL: Postgres' over MySQL's)
+				}
+				if fillable(vars, k) {
+					value, secret := conventionalValue(ps, k, u)
+					vars[k] = &EnvVar{Key: k, Value: value, Source: SourceParity, Service: ps.Name, Secret: secret}
 				}
 			}
 		}
 		k := envName(ps.Name) + "_URL"
-		if _, ok := vars[k]; !ok {
+		if fillable(vars, k) {
 			vars[k] = &EnvVar{Key: k, Value: u, Source: SourceParity, Service: ps.Name, Secret: ps.Credentials.Password != ""}
 		}
 	}
@@ -225,7 +230,8 @@ type rewritten struct {
 	secret bool
 }
 
-var hostSuffixes = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "SERVER", "URL", "URI", "DSN", "ENDPOINT"}
+var hostSuffixes = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "SERVER", "URL", "URI", "DSN", "ENDPOINT",
+	"HOSTS", "SERVERS", "BROKERS", "NODES"} // lists: MEMCACHED_SERVERS, KAFKA_BROKERS
 
 // rewriteValue points one value at a local container when it names one: a
 // URL whose host is a service, or (under a host-like key) a bare host or
@@ -237,7 +243,11 @@ func (r rewriter) rewriteValue(key, value string) (rewritten, string, bool) {
 			return rewritten{}, "", false
 		}
 		val, note := r.rewriteURL(u, ps)
-		return rewritten{svc: ps, value: val, secret: ps.Credentials.Password != ""}, note, true
+		pw := ps.Credentials.Password
+		return rewritten{svc: ps, value: val, secret: pw != "" && strings.Contains(val, pw)}, note, true
+	}
+	if strings.Contains(value, ",") {
+		return r.rewriteList(key, value)
 	}
 	if _, ok := keyPrefix(key, hostSuffixes); !ok {
 		return rewritten{}, "", false
@@ -287,12 +297,15 @@ func (r rewriter) rewriteURL(u *url.URL, ps *plannedService) (string, string) {
 	creds := ps.Credentials
 	canonical, _ := url.Parse(ps.URL())
 	switch {
-	case creds.Password != "":
-		user := creds.User
+	case creds.Password != "" && canonical != nil && canonical.User != nil:
+		// The credentials as the kind's own URL carries them (user and
+		// password, a password alone, a token). Kinds whose URL carries
+		// none (an S3 endpoint: the keys go in other variables) get none.
+		user := canonical.User.Username()
 		if u.User != nil && u.User.Username() != "" && u.User.Username() != user && user != "" {
 			notes = append(notes, fmt.Sprintf("user %s changed to %s", u.User.Username(), user))
 		}
-		u.User = url.UserPassword(user, creds.Password)
+		u.User = canonical.User
 	case u.User != nil:
 		if _, had := u.User.Password(); had {
 			u.User = url.User(u.User.Username())

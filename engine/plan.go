@@ -360,6 +360,7 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 		}
 		ps.Ports[target] = host
 	}
+	configureHost(ps)
 
 	mounts, dataVolume, warns := planMounts(p.Project, ps)
 	ps.DataVolume = dataVolume

@@ -401,6 +401,9 @@ func (s *Session) waitService(ctx context.Context, ps *plannedService) error {
 			}
 		}
 		if perr == nil {
+			perr = s.initService(ctx, ps)
+		}
+		if perr == nil {
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start)})
 			return nil
 		}

@@ -11,7 +11,6 @@ package lockfile
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -159,11 +158,4 @@ func Write(path string, l *Lock) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// Exists reports whether a lock file is at path; other errors than absence count as present,
-// so that reading it reports them.
-func Exists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, os.ErrNotExist)
 }

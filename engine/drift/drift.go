@@ -353,13 +353,17 @@ func (c *checker) walk(ctx context.Context) ([]candidate, error) {
 			}
 			return ctx.Err()
 		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
 		rel := c.rel(p)
 		kind := classifyPath(rel)
 		if kind == notASource || c.prodFile[filepath.Clean(p)] {
 			return nil
+		}
+		if !d.Type().IsRegular() {
+			// A link to a file (docker-compose.yml -> deploy/dev.yml) is read
+			// as that file; a dangling link or anything else is not a source.
+			if fi, err := os.Stat(p); d.Type()&fs.ModeSymlink == 0 || err != nil || !fi.Mode().IsRegular() {
+				return nil
+			}
 		}
 		out = append(out, candidate{abs: p, rel: rel, kind: kind})
 		return nil

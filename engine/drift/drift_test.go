@@ -411,3 +411,21 @@ func TestEnginesFollowStacksKindsAndSplitProducts(t *testing.T) {
 		}
 	}
 }
+
+func TestALinkedComposeFileIsReadAndADanglingOneIgnored(t *testing.T) {
+	root := repo(t, "clean")
+	if err := os.MkdirAll(filepath.Join(root, "deploy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "deploy", "dev.yml"), []byte("services:\n  db:\n    image: postgres:13\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("deploy/dev.yml", filepath.Join(root, "docker-compose.linked.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("nowhere.yml", filepath.Join(root, "docker-compose.dangling.yml")); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, load(t, root))
+	assertFindings(t, r, []want{{"docker-compose.linked.yml:3", "postgres:15.4", "postgres:13", Error}})
+}

@@ -202,7 +202,7 @@ func TestPostgresUserDatabaseAndInitScripts(t *testing.T) {
 INSERT INTO widgets VALUES (1, 'sprocket'), (2, 'gear');`),
 		"02-more.sql.gz": gz(t, `CREATE TABLE gizmos (id int);`),
 		// Not executable: sourced by the entrypoint, as upstream does.
-		"03-sourced.sh": []byte(`psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -c "CREATE TABLE from_sh AS SELECT current_user AS who"`),
+		"03-sourced.sh":  []byte(`psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -c "CREATE TABLE from_sh AS SELECT current_user AS who"`),
 		"04-ignored.txt": []byte("not a script"),
 	})
 	c := testbed.Run(t, testbed.Project(t), testbed.RunOptions{

@@ -145,7 +145,9 @@ else
     # time: listen on every interface (Debian binds 127.0.0.1) and do no
     # reverse lookups of clients, which are other containers.
     rm -rf "$ROOTFS"/var/lib/mysql/*
-    find "$ROOTFS/etc/mysql" -name '*.cnf' -exec sed -Ei 's/^(bind-address|log|user\s)/#&/' '{}' +
+    # (-type f: my.cnf is a symlink through /etc/alternatives, which
+    # resolves on the host, not in the rootfs.)
+    find "$ROOTFS/etc/mysql" -type f -name '*.cnf' -exec sed -Ei 's/^(bind-address|log|user\s)/#&/' '{}' +
     printf '[mariadb]\nhost-cache-size=0\nskip-name-resolve\n' >"$ROOTFS/etc/mysql/mariadb.conf.d/05-skipcache.cnf"
     rm -rf "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* \
            "$ROOTFS"/usr/share/locale/* "$ROOTFS"/usr/share/lintian "$ROOTFS"/usr/share/linda \

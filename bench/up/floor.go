@@ -31,60 +31,147 @@ const (
 	readyTimeout = 3 * time.Minute
 )
 
-// floor is the least any tool can take: both containers started with plain
-// `docker run`, at once, each polled by parity's own probe on parity's
-// schedule until it answers. The time runs from before the first `docker
-// run` until both answer.
-func (b *bench) floor(ctx context.Context, rep int) (time.Duration, error) {
-	pw := rig.RunID() + rig.RunID()
-	name := fmt.Sprintf("parity-bench-%s-floor%d", b.runID, rep)
-	labels := []string{"--label", rig.TestLabel + "=1", "--label", rig.RunLabel + "=" + b.runID, "--label", repLabel + "=" + name}
-	services := []struct {
-		image string
-		port  string
-		args  []string
-		creds stacks.Credentials
-	}{
-		{pgImage, "5432", []string{"-e", "POSTGRES_USER=" + pgUser, "-e", "POSTGRES_PASSWORD=" + pw, "-e", "POSTGRES_DB=" + pgUser},
-			stacks.Credentials{User: pgUser, Password: pw, Database: pgUser}},
-		{redisImage, "6379", nil, stacks.Credentials{Password: pw}},
-	}
+// floorService is one of the floor's containers.
+type floorService struct {
+	svc   string // the manifest's service name
+	image string // as pinned
+	port  string // container port
+	args  []string
+	cmd   []string
+	creds stacks.Credentials
+	id    string
+	ep    stacks.Endpoint
+}
 
+// floorPair is the floor's db and cache, configured as parity configures
+// them (the manifest's user, database and command, a generated password).
+type floorPair struct {
+	name     string
+	services []*floorService
+}
+
+func (b *bench) newFloorPair(name string) *floorPair {
+	pw := rig.RunID() + rig.RunID()
+	return &floorPair{name: fmt.Sprintf("parity-bench-%s-%s", b.runID, name), services: []*floorService{
+		{svc: "db", image: pgImage, port: "5432",
+			args:  []string{"-e", "POSTGRES_USER=" + pgUser, "-e", "POSTGRES_PASSWORD=" + pw, "-e", "POSTGRES_DB=" + pgUser},
+			creds: stacks.Credentials{User: pgUser, Password: pw, Database: pgUser}},
+		{svc: "cache", image: redisImage, port: "6379",
+			cmd:   []string{"redis-server", "--requirepass", pw, "--appendonly", "yes"},
+			creds: stacks.Credentials{Password: pw}},
+	}}
+}
+
+// floorTrace is how long each service's docker command and probing took.
+type floorTrace struct {
+	docker, probe map[string]time.Duration
+}
+
+// both runs step (docker run or docker start) for each service at once and
+// then polls its probe; it returns the time until both answer.
+func (b *bench) both(ctx context.Context, p *floorPair, step func(*floorService) error) (time.Duration, floorTrace, error) {
+	tr := floorTrace{docker: map[string]time.Duration{}, probe: map[string]time.Duration{}}
+	var mu sync.Mutex
 	start := time.Now()
-	errs := make([]error, len(services))
+	errs := make([]error, len(p.services))
 	var wg sync.WaitGroup
-	for i, svc := range services {
+	for i, fs := range p.services {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			args := append([]string{"run", "-d", "--name", fmt.Sprintf("%s-%d", name, i), "-p", "127.0.0.1::" + svc.port}, labels...)
-			args = append(append(args, svc.args...), b.registry+"/library/"+svc.image)
-			if svc.image == redisImage {
-				args = append(args, "redis-server", "--requirepass", pw, "--appendonly", "yes")
-			}
-			id, err := rig.Docker(ctx, args...)
-			if err != nil {
-				errs[i] = err
+			t0 := time.Now()
+			if errs[i] = step(fs); errs[i] != nil {
 				return
 			}
-			port, err := publishedPort(ctx, id, svc.port)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			ep := stacks.Endpoint{Host: "127.0.0.1", Port: port, Credentials: svc.creds}
-			errs[i] = waitProbe(ctx, stacks.ForImage(svc.image), ep)
+			t1 := time.Now()
+			errs[i] = waitProbe(ctx, stacks.ForImage(fs.image), fs.ep)
+			mu.Lock()
+			tr.docker[fs.svc], tr.probe[fs.svc] = t1.Sub(t0), time.Since(t1)
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	took := time.Since(start)
-	rmErr := rig.RemoveLabelled(rig.RunLabel+"="+b.runID, repLabel+"="+name)
 	for _, err := range errs {
 		if err != nil {
-			return 0, err
+			return 0, tr, err
 		}
 	}
+	return took, tr, nil
+}
+
+// runFloorService is `docker run -d -p 127.0.0.1:HOSTPORT:PORT` and
+// finding the port it chose. hostPort "" lets Docker choose, as the brief
+// for the floor says; the warm floor pins one, as parity does, so that
+// `docker start` keeps it and needs no `docker port` after it.
+func (b *bench) runFloorService(ctx context.Context, p *floorPair, fs *floorService, hostPort string) error {
+	args := []string{"run", "-d", "--name", p.name + "-" + fs.svc, "-p", "127.0.0.1:" + hostPort + ":" + fs.port,
+		"--label", rig.TestLabel + "=1", "--label", rig.RunLabel + "=" + b.runID, "--label", repLabel + "=" + p.name}
+	args = append(append(append(args, fs.args...), b.registry+"/library/"+fs.image), fs.cmd...)
+	id, err := rig.Docker(ctx, args...)
+	if err != nil {
+		return err
+	}
+	port, err := publishedPort(ctx, id, fs.port)
+	if err != nil {
+		return err
+	}
+	fs.id, fs.ep = id, stacks.Endpoint{Host: "127.0.0.1", Port: port, Credentials: fs.creds}
+	return nil
+}
+
+// floor is the least any tool can take from nothing: both containers
+// started with plain `docker run`, at once, each polled by parity's own
+// probe on parity's schedule until it answers. The time runs from before
+// the first `docker run` until both answer.
+func (b *bench) floor(ctx context.Context, rep int) (time.Duration, error) {
+	p := b.newFloorPair(fmt.Sprintf("floor%d", rep))
+	took, tr, err := b.both(ctx, p, func(fs *floorService) error { return b.runFloorService(ctx, p, fs, "") })
+	rmErr := rig.RemoveLabelled(rig.RunLabel+"="+b.runID, repLabel+"="+p.name)
+	if err != nil {
+		return 0, err
+	}
+	b.floorTraces[caseFloor] = append(b.floorTraces[caseFloor], tr)
 	return took, rmErr
+}
+
+// floorWarm is the least any tool can take to bring back stopped
+// containers: `docker start` of both at once (with a port published again,
+// as Docker does on start) and the same probes.
+func (b *bench) floorWarm(ctx context.Context) error {
+	p := b.newFloorPair("floorwarm")
+	defer rig.RemoveLabelled(rig.RunLabel+"="+b.runID, repLabel+"="+p.name)
+	_, _, err := b.both(ctx, p, func(fs *floorService) error {
+		port, err := rig.FreePort()
+		if err != nil {
+			return err
+		}
+		return b.runFloorService(ctx, p, fs, strconv.Itoa(port))
+	})
+	if err != nil {
+		return fmt.Errorf("set up the warm floor: %w", err)
+	}
+	for range b.n {
+		ids := []string{"stop"}
+		for _, fs := range p.services {
+			ids = append(ids, fs.id)
+		}
+		if _, err := rig.Docker(ctx, ids...); err != nil {
+			return err
+		}
+		err := b.measure(ctx, caseFloorWarm, func() (time.Duration, error) {
+			took, tr, err := b.both(ctx, p, func(fs *floorService) error {
+				_, err := rig.Docker(ctx, "start", fs.id)
+				return err
+			})
+			b.floorTraces[caseFloorWarm] = append(b.floorTraces[caseFloorWarm], tr)
+			return took, err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // publishedPort is the host port `docker run -p 127.0.0.1::PORT` chose.

@@ -43,6 +43,8 @@ type bench struct {
 	trace    bool
 	results  map[string][]time.Duration
 	traces   map[string][]trace
+	// floorTraces are the floors' docker and probe times per service.
+	floorTraces map[string][]floorTrace
 }
 
 func main() {
@@ -60,7 +62,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &bench{n: *n, trace: *traced, runID: rig.RunID(), results: map[string][]time.Duration{}, traces: map[string][]trace{}}
+	b := &bench{n: *n, trace: *traced, runID: rig.RunID(), results: map[string][]time.Duration{}, traces: map[string][]trace{}, floorTraces: map[string][]floorTrace{}}
 	err := b.run(ctx, *registry)
 	if cerr := b.cleanup(); cerr != nil {
 		fmt.Fprintln(os.Stderr, "bench/up: cleanup:", cerr)

@@ -16,12 +16,13 @@ import (
 
 // Case names, as the table prints them.
 const (
-	caseFloor   = "floor: docker run + same probes"
-	caseCold    = "parity up --detach, cold"
-	caseCompose = "docker-compose up -d + healthy"
-	caseWarm    = "parity up --detach, warm"
-	caseNoop    = "parity up --detach, no-op"
-	caseEnv     = "parity env"
+	caseFloor     = "floor: docker run + same probes"
+	caseCold      = "parity up --detach, cold"
+	caseCompose   = "docker-compose up -d + healthy"
+	caseFloorWarm = "floor, warm: docker start + probes"
+	caseWarm      = "parity up --detach, warm"
+	caseNoop      = "parity up --detach, no-op"
+	caseEnv       = "parity env"
 )
 
 // parityRun is one invocation of the parity binary for a project with its
@@ -100,7 +101,8 @@ func (b *bench) cold(ctx context.Context, rep int) (time.Duration, error) {
 }
 
 // warmAndNoop measures, in one project: `up --detach` with its containers
-// stopped (warm), with them running (no-op), and `parity env`.
+// stopped (warm), with them running (no-op), and `parity env`; and the
+// warm floor, which is `docker start` and the probes.
 func (b *bench) warmAndNoop(ctx context.Context) error {
 	p, err := b.newProject("warm")
 	if err != nil {
@@ -108,6 +110,9 @@ func (b *bench) warmAndNoop(ctx context.Context) error {
 	}
 	if _, _, _, err := b.exec(ctx, p, "up", "--detach"); err != nil {
 		return fmt.Errorf("set up the warm project: %w", err)
+	}
+	if err := b.floorWarm(ctx); err != nil {
+		return err
 	}
 	for range b.n {
 		if err := stopProject(ctx, p.project); err != nil {

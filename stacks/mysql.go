@@ -289,18 +289,20 @@ func (MySQL) Vars() []string { return []string{"MYSQL_URL", "DATABASE_URL"} }
 func (MySQL) FallbackVars() []string { return []string{"DATABASE_URL"} }
 
 // Shell implements Stack: the image's own client (MariaDB images from 11 on
-// no longer ship the mysql name).
+// no longer ship the mysql name). The password goes in MYSQL_PWD, which
+// both clients read, rather than on the command line.
 func (m MySQL) Shell(creds Credentials) []string {
 	cli := "mysql"
 	if m.family == mysqlMariaDB || m.family == mysqlBitnamiMDB {
 		cli = "mariadb"
 	}
-	cmd := []string{cli}
+	var cmd []string
+	if creds.Password != "" {
+		cmd = append(cmd, "env", "MYSQL_PWD="+creds.Password)
+	}
+	cmd = append(cmd, cli)
 	if creds.User != "" {
 		cmd = append(cmd, "-u"+creds.User)
-	}
-	if creds.Password != "" {
-		cmd = append(cmd, "-p"+creds.Password)
 	}
 	if creds.Database != "" {
 		cmd = append(cmd, creds.Database)

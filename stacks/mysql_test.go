@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,10 +110,10 @@ func TestMySQLURLAndShell(t *testing.T) {
 	if pw, _ := u.User.Password(); u.Scheme != "mysql" || u.Host != "127.0.0.1:3307" || u.User.Username() != "app" || pw != "p@ss/word" || u.Path != "/shop" {
 		t.Errorf("URL = %s", m.URL(ep))
 	}
-	if got := m.Shell(ep.Credentials); len(got) != 4 || got[0] != "mariadb" || got[1] != "-uapp" || got[3] != "shop" {
+	if got := m.Shell(ep.Credentials); strings.Join(got, " ") != "env MYSQL_PWD=p@ss/word mariadb -uapp shop" {
 		t.Errorf("Shell = %q", got)
 	}
-	if got := ForImage("mysql:8").Shell(Credentials{User: "root", Password: "x"}); got[0] != "mysql" {
+	if got := ForImage("mysql:8").Shell(Credentials{User: "root"}); strings.Join(got, " ") != "mysql -uroot" {
 		t.Errorf("mysql Shell = %q", got)
 	}
 	vars := m.Vars()

@@ -46,6 +46,7 @@ func build(t *testing.T) {
 			{&bins.parity, "."},
 			{&bins.quickstart, "../../examples/quickstart"},
 			{&bins.splitcheck, "./testdata/splitcheck"},
+			{&kindcheckBin, "./testdata/kindcheck"},
 		} {
 			*b.out = filepath.Join(dir, filepath.Base(b.pkg))
 			if b.pkg == "." {

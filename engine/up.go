@@ -48,7 +48,13 @@ func (e *ServiceError) Unwrap() error { return e.Err }
 // answers. It is idempotent: containers whose configuration is unchanged
 // are reused (started if stopped), changed ones are recreated with their
 // data volume kept.
-func (s *Session) Up(ctx context.Context) error {
+func (s *Session) Up(ctx context.Context) error { return s.up(ctx, false) }
+
+// UpAndWait is Up followed by WaitReady, except that each service is probed
+// as soon as its own container has started, not after the slowest one has.
+func (s *Session) UpAndWait(ctx context.Context) error { return s.up(ctx, true) }
+
+func (s *Session) up(ctx context.Context, wait bool) error {
 	if s.docker == nil {
 		if err := s.connect(ctx); err != nil {
 			return err
@@ -88,18 +94,43 @@ func (s *Session) Up(ctx context.Context) error {
 	containers := s.plan.containers()
 	errs := make([]error, len(containers))
 	var wg sync.WaitGroup
+	waitCtx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
 	for i, ps := range containers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = s.upService(ctx, ps)
+			if errs[i] == nil && wait {
+				errs[i] = s.waitService(waitCtx, ps)
+			}
+			if errs[i] != nil {
+				cancel() // one failure fails up; stop probing the others
+			}
 		}()
 	}
 	wg.Wait()
-	if err := firstError(ctx, errs); err != nil {
-		return err
+	return pickError(ctx, errs)
+}
+
+// pickError chooses the error to report: Ctrl-C first, then a service's
+// own failure over the cancellations it caused in the others.
+func pickError(ctx context.Context, errs []error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	return nil
+	for _, err := range errs {
+		var se *ServiceError
+		if errors.As(err, &se) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return firstError(ctx, errs)
 }
 
 // firstError prefers the context's error, so Ctrl-C reports as such.
@@ -310,7 +341,7 @@ func (s *Session) id(service string) string {
 // WaitReady probes every container in parallel until it answers, failing
 // fast — with its exit code and last log lines — when a container exits.
 func (s *Session) WaitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	containers := s.plan.containers()
 	errs := make([]error, len(containers))
@@ -319,21 +350,14 @@ func (s *Session) WaitReady(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.waitService(ctx, ps)
+			errs[i] = s.waitService(wctx, ps)
 			if errs[i] != nil {
 				cancel() // one failure fails up; stop probing the others
 			}
 		}()
 	}
 	wg.Wait()
-	// A real failure beats the cancellations it caused.
-	for _, err := range errs {
-		var se *ServiceError
-		if errors.As(err, &se) {
-			return err
-		}
-	}
-	return firstError(ctx, errs)
+	return pickError(ctx, errs)
 }
 
 // probeTarget is what readiness needs of a service; a seam for tests.
@@ -365,7 +389,7 @@ func (s *Session) target(ps *plannedService) probeTarget {
 // developer waiting.
 const (
 	probeFirst = 20 * time.Millisecond
-	probeMax   = 250 * time.Millisecond
+	probeMax   = 100 * time.Millisecond
 )
 
 func (s *Session) waitService(ctx context.Context, ps *plannedService) error {

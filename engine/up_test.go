@@ -446,3 +446,31 @@ func TestControllerCallsDuringUpAreSafe(t *testing.T) {
 		t.Errorf("URL after up: %q", s.URL("db"))
 	}
 }
+
+// UpAndWait probes each service as soon as its own container started: db
+// answers while cache's start has not even returned.
+func TestUpAndWaitProbesEachServiceAsSoonAsItStarted(t *testing.T) {
+	f := fakeWithImages()
+	dbProbed := make(chan struct{})
+	var once sync.Once
+	f.OnStart(func(c docker.Container) {
+		if c.Labels[LabelService] != "cache" {
+			return
+		}
+		select {
+		case <-dbProbed:
+		case <-time.After(20 * time.Second):
+			t.Error("db was not probed while cache was still starting")
+		}
+	})
+	s := testSession(t, quickstart(), f, &recorder{}, "")
+	s.probe = func(ctx context.Context, service string) error {
+		if service == "db" {
+			once.Do(func() { close(dbProbed) })
+		}
+		return nil
+	}
+	if err := s.UpAndWait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -54,10 +54,7 @@ func runRun(ctx context.Context, io *streams, g *globalOptions, o *runOptions) e
 	if err != nil {
 		return err
 	}
-	if err := sess.Up(ctx); err != nil {
-		return err
-	}
-	if err := sess.WaitReady(ctx); err != nil {
+	if err := sess.UpAndWait(ctx); err != nil {
 		return err
 	}
 	// The command gets the terminal's Ctrl-C itself (it shares the

@@ -89,10 +89,7 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 		return runLive(ctx, io, sess, o)
 	}
 	started := time.Now()
-	if err := sess.Up(ctx); err != nil {
-		return err
-	}
-	if err := sess.WaitReady(ctx); err != nil {
+	if err := sess.UpAndWait(ctx); err != nil {
 		return err
 	}
 	if o.detach {
@@ -162,11 +159,7 @@ func runLive(ctx context.Context, io *streams, sess *engine.Session, o *upOption
 	workErr := make(chan error, 1)
 	go func() {
 		started := time.Now()
-		if err := sess.Up(work); err != nil {
-			workErr <- err
-			return
-		}
-		if err := sess.WaitReady(work); err != nil {
+		if err := sess.UpAndWait(work); err != nil {
 			workErr <- err
 			return
 		}

@@ -68,6 +68,7 @@ type Model struct {
 	status    string // one-shot message in the help bar
 	outcome   Outcome
 	ticking   bool // a tick is scheduled
+	clocking  bool // a minute tick is scheduled, to move the uptimes on
 	inbox     *inbox
 }
 
@@ -111,6 +112,7 @@ func NewModel(opts Options) Model {
 // Messages the model sends itself through tea.Cmds.
 type (
 	tickMsg      struct{}
+	clockMsg     struct{}
 	restartedMsg struct {
 		source string
 		err    error
@@ -157,6 +159,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.apply(ev)
 		}
 		m.inbox.recycle(evs)
+	case clockMsg:
+		m.clocking = false
 	case tickMsg:
 		m.ticking = false
 	case tea.KeyMsg:
@@ -199,7 +203,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = fmt.Sprintf("%s has no URL", msg.source)
 		}
 	}
-	return m, tea.Batch(cmd, m.scheduleTick())
+	return m, tea.Batch(cmd, m.scheduleTick(), m.scheduleClock())
+}
+
+// scheduleClock redraws once a minute while anything shows an uptime.
+// Uptimes are shown in whole minutes, so an idle view wakes once a minute
+// instead of once a second.
+func (m *Model) scheduleClock() tea.Cmd {
+	if m.clocking {
+		return nil
+	}
+	for i := range m.rows {
+		if !m.rows[i].since.IsZero() {
+			m.clocking = true
+			return tea.Tick(time.Minute, func(time.Time) tea.Msg { return clockMsg{} })
+		}
+	}
+	return nil
 }
 
 // scheduleTick starts the spinner's tick when something animates and no

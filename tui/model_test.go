@@ -333,7 +333,7 @@ func TestEventsUpdateRows(t *testing.T) {
 	if !strings.Contains(m.View(), "│ killed") {
 		t.Error("the exited service's last lines are not shown")
 	}
-	if got := status(m, "app"); !strings.Contains(got, " 5s") {
+	if got := status(m, "app"); !strings.Contains(got, " <1m") {
 		t.Errorf("app uptime missing: %q", got)
 	}
 	if m.rows[len(m.rows)-1].source != event.AppSource {
@@ -556,5 +556,17 @@ func TestInboxBatchesAndBounds(t *testing.T) {
 	m, _ = drive(t, m, eventsArrivedMsg{})
 	if !strings.Contains(m.View(), "through the inbox") {
 		t.Error("Update did not drain the inbox")
+	}
+}
+
+// Uptimes are whole minutes, so the view needs to wake only once a minute.
+func TestUptimeIsShownInWholeMinutes(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "<1m", 59 * time.Second: "<1m", 61 * time.Second: "1m", 59*time.Minute + 59*time.Second: "59m",
+		2*time.Hour + 5*time.Minute: "2h05m", 50 * time.Hour: "2d02h",
+	} {
+		if got := uptime(d); got != want {
+			t.Errorf("uptime(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -86,9 +86,9 @@ func uptime(d time.Duration) string {
 	s := int(d.Seconds())
 	switch {
 	case s < 60:
-		return fmt.Sprintf("%ds", s)
+		return "<1m"
 	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+		return fmt.Sprintf("%dm", s/60)
 	case s < 86400:
 		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
 	}

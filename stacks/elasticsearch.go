@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,34 +37,27 @@ const (
 	esBitnamiOpenSearch
 )
 
-var esImages = []struct {
-	repo   string
-	family esFamily
-}{
+var esImages = slices.Concat(imageTable[esFamily]{
 	{"elasticsearch", esElastic},
 	{"elasticsearch/elasticsearch", esElastic}, // docker.elastic.co/elasticsearch/elasticsearch
-	{"bitnami/elasticsearch", esBitnami},
-	{"bitnamilegacy/elasticsearch", esBitnami},
-	{"bitnamisecure/elasticsearch", esBitnami},
+}, bitnami("elasticsearch", esBitnami), imageTable[esFamily]{
 	{"opensearchproject/opensearch", esOpenSearch},
+	// Bitnami's OpenSearch is matched under these two publishers only, not
+	// bitnamisecure.
 	{"bitnami/opensearch", esBitnamiOpenSearch},
 	{"bitnamilegacy/opensearch", esBitnamiOpenSearch},
-}
+})
 
 func elasticsearchFor(img Image) (Elasticsearch, bool) {
-	for _, known := range esImages {
-		if img.repoIs(known.repo) {
-			es := Elasticsearch{family: known.family, major: img.Major()}
-			if es.major < 0 {
-				es.major = 0
-			}
-			if rest, ok := strings.CutPrefix(img.Tag, strconv.Itoa(es.major)+"."); ok && es.major > 0 {
-				es.minor = max(leadingInt(rest), 0)
-			}
-			return es, true
-		}
+	family, ok := esImages.match(img)
+	if !ok {
+		return Elasticsearch{}, false
 	}
-	return Elasticsearch{}, false
+	es := Elasticsearch{family: family, major: max(img.Major(), 0)}
+	if rest, ok := strings.CutPrefix(img.Tag, strconv.Itoa(es.major)+"."); ok && es.major > 0 {
+		es.minor = max(leadingInt(rest), 0)
+	}
+	return es, true
 }
 
 func (e Elasticsearch) opensearch() bool {
@@ -121,10 +114,7 @@ var esClusterSettings = []string{
 // way the HTTP API is plain HTTP: the local node has no certificates an app
 // would trust.
 func (e Elasticsearch) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	for _, s := range esClusterSettings {
 		delete(env, s)
 		delete(env, esSettingVar(s))

@@ -10,13 +10,7 @@ import (
 )
 
 func TestElasticsearchConfigure(t *testing.T) {
-	tests := []struct {
-		name    string
-		image   string
-		env     map[string]string
-		want    Credentials
-		wantEnv map[string]string
-	}{
+	checkConfigure(t, []configureCase{
 		{
 			"elasticsearch 8 with a password: security on, HTTP plain",
 			"docker.elastic.co/elasticsearch/elasticsearch:8.15.0",
@@ -61,20 +55,7 @@ func TestElasticsearchConfigure(t *testing.T) {
 			Credentials{User: "elastic", Password: secret},
 			map[string]string{"ELASTICSEARCH_PASSWORD": secret, "ELASTICSEARCH_ENABLE_REST_TLS": "false", "ELASTICSEARCH_CLUSTER_HOSTS": ""},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := ForImage(tt.image).Configure(Service{Env: tt.env}, secret)
-			if cfg.Credentials != tt.want {
-				t.Errorf("credentials = %+v, want %+v", cfg.Credentials, tt.want)
-			}
-			for k, v := range tt.wantEnv {
-				if got, ok := cfg.Env[k]; v == "" && ok || v != "" && got != v {
-					t.Errorf("env %s = %q, want %q", k, got, v)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestElasticsearchURLAndVars(t *testing.T) {

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"context"
-	"maps"
 )
 
 // generic is a service parity runs without knowing its kind: a third-party
@@ -29,10 +28,7 @@ func (g generic) Port() int { return g.port }
 func (generic) DataDir() string { return "" }
 
 func (generic) Configure(svc Service, _ string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	return Config{Env: env, Command: cloneArgs(svc.Command)}
 }
 

@@ -139,3 +139,40 @@ func (i Image) repoIs(name string) bool {
 	}
 	return i.Repo == "library/"+name || strings.HasSuffix(i.Repo, "/library/"+name)
 }
+
+// imageTable lists the repositories a kind matches, as repoIs reads them,
+// each with the variant of the kind (a family, or whether it is Bitnami's
+// packaging) that its images run. The first repository that matches wins.
+type imageTable[V any] []imageRepo[V]
+
+type imageRepo[V any] struct {
+	repo    string
+	variant V
+}
+
+// match returns the variant of the first repository in t that img is.
+func (t imageTable[V]) match(img Image) (V, bool) {
+	for _, known := range t {
+		if img.repoIs(known.repo) {
+			return known.variant, true
+		}
+	}
+	var none V
+	return none, false
+}
+
+// bitnamiPublishers are the Docker Hub namespaces Bitnami publishes under.
+// Bitnami moved its versioned tags to bitnamilegacy in 2025 and keeps a few
+// hardened "latest" images in bitnamisecure; all three are the same image.
+var bitnamiPublishers = []string{"bitnami", "bitnamilegacy", "bitnamisecure"}
+
+// bitnami is Bitnami's image name under each of its publishers, all of
+// variant v: bitnami("redis", v) is bitnami/redis, bitnamilegacy/redis and
+// bitnamisecure/redis.
+func bitnami[V any](name string, v V) imageTable[V] {
+	t := make(imageTable[V], 0, len(bitnamiPublishers))
+	for _, p := range bitnamiPublishers {
+		t = append(t, imageRepo[V]{p + "/" + name, v})
+	}
+	return t
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,26 +35,16 @@ const (
 	kafkaBitnami                      // KAFKA_CFG_<PROPERTY>
 )
 
-var kafkaImages = []struct {
-	repo   string
-	family kafkaFamily
-}{
+var kafkaImages = slices.Concat(imageTable[kafkaFamily]{
 	{"apache/kafka", kafkaApache},
 	{"apache/kafka-native", kafkaApache},
 	{"confluentinc/cp-kafka", kafkaConfluent},
 	{"confluentinc/cp-server", kafkaConfluent},
-	{"bitnami/kafka", kafkaBitnami},
-	{"bitnamilegacy/kafka", kafkaBitnami},
-	{"bitnamisecure/kafka", kafkaBitnami},
-}
+}, bitnami("kafka", kafkaBitnami))
 
 func kafkaFor(img Image) (Kafka, bool) {
-	for _, known := range kafkaImages {
-		if img.repoIs(known.repo) {
-			return Kafka{family: known.family}, true
-		}
-	}
-	return Kafka{}, false
+	family, ok := kafkaImages.match(img)
+	return Kafka{family: family}, ok
 }
 
 // Kind implements Stack.
@@ -97,10 +88,7 @@ func (k Kafka) prefix() string {
 // Production's other settings (auto-create, retention...) are kept.
 // There is no authentication.
 func (k Kafka) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	p := k.prefix()
 	// Settings of a multi-node or ZooKeeper cluster that contradict a
 	// single KRaft node.

@@ -7,10 +7,7 @@ import (
 // The kinds beyond Postgres and Redis: which images each matches, and
 // where each keeps its data.
 func TestForImageKindMoreServices(t *testing.T) {
-	tests := []struct {
-		image string
-		kind  string // "" when no kind matches
-	}{
+	checkKinds(t, []kindCase{
 		{"mysql:8.0", "mysql"},
 		{"mysql:8.4.2-oracle", "mysql"},
 		{"docker.io/library/mysql:5.7", "mysql"},
@@ -61,26 +58,11 @@ func TestForImageKindMoreServices(t *testing.T) {
 		{"natsio/nats-box:latest", ""},
 		{"acme/mysql:8", ""},
 		{"acme/kafka:1", ""},
-	}
-	for _, tt := range tests {
-		st := ForImage(tt.image)
-		got := ""
-		if st != nil {
-			got = st.Kind()
-		}
-		if got != tt.kind {
-			t.Errorf("ForImage(%q) kind = %q, want %q", tt.image, got, tt.kind)
-		}
-		for _, k := range All() {
-			if want := k.Kind() == tt.kind; k.Matches(tt.image) != want {
-				t.Errorf("%s.Matches(%q) = %v, want %v", k.Kind(), tt.image, !want, want)
-			}
-		}
-	}
+	})
 }
 
 func TestForImageDataDirMoreServices(t *testing.T) {
-	tests := []struct{ image, want string }{
+	checkDataDirs(t, []dataDirCase{
 		{"mysql:8", "/var/lib/mysql"},
 		{"mariadb:10.11", "/var/lib/mysql"},
 		{"bitnami/mysql:8.0", "/bitnami/mysql"},
@@ -99,17 +81,7 @@ func TestForImageDataDirMoreServices(t *testing.T) {
 		{"bitnami/elasticsearch:8", "/bitnami/elasticsearch/data"},
 		{"minio/minio:RELEASE.2024-08-17T01-24-54Z", "/data"},
 		{"bitnami/minio:2024", "/bitnami/minio/data"},
-	}
-	for _, tt := range tests {
-		st := ForImage(tt.image)
-		if st == nil {
-			t.Errorf("ForImage(%q) = nil", tt.image)
-			continue
-		}
-		if got := st.DataDir(); got != tt.want {
-			t.Errorf("ForImage(%q).DataDir() = %q, want %q", tt.image, got, tt.want)
-		}
-	}
+	})
 }
 
 // Valkey is Redis to the app (REDIS_URL), and Valkey clients that read

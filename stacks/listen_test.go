@@ -96,3 +96,26 @@ func wantReason(t *testing.T, name string, err, reason error) {
 		t.Errorf("%s: Reason = %q, want %q", name, Reason(err), reason)
 	}
 }
+
+// probeCase is an endpoint's port, the probe's deadline and the reason it
+// should fail for.
+type probeCase struct {
+	name   string
+	port   int
+	wait   time.Duration
+	reason error
+}
+
+// checkProbeReasons probes 127.0.0.1 at each case's port with creds and
+// checks the reason, and that the probe kept to its deadline.
+func checkProbeReasons(t *testing.T, st Stack, creds Credentials, tests []probeCase) {
+	t.Helper()
+	for _, tt := range tests {
+		start := time.Now()
+		err := st.Probe(probeCtx(t, tt.wait), Endpoint{Host: "127.0.0.1", Port: tt.port, Credentials: creds})
+		wantReason(t, tt.name, err, tt.reason)
+		if took := time.Since(start); took > tt.wait+time.Second {
+			t.Errorf("%s: probe took %s, past its deadline", tt.name, took)
+		}
+	}
+}

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,23 +21,13 @@ type Memcached struct {
 	bitnami bool
 }
 
-var memcachedImages = []struct {
-	repo    string
-	bitnami bool
-}{
+var memcachedImages = slices.Concat(imageTable[bool]{
 	{"memcached", false},
-	{"bitnami/memcached", true},
-	{"bitnamilegacy/memcached", true},
-	{"bitnamisecure/memcached", true},
-}
+}, bitnami("memcached", true))
 
 func memcachedFor(img Image) (Memcached, bool) {
-	for _, known := range memcachedImages {
-		if img.repoIs(known.repo) {
-			return Memcached{bitnami: known.bitnami}, true
-		}
-	}
-	return Memcached{}, false
+	bitnami, ok := memcachedImages.match(img)
+	return Memcached{bitnami: bitnami}, ok
 }
 
 // Kind implements Stack.
@@ -59,10 +49,7 @@ func (Memcached) DataDir() string { return "" }
 // and neither does parity's. Bitnami's turns SASL on when production sets
 // MEMCACHED_PASSWORD; its value becomes parity's secret.
 func (m Memcached) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	var creds Credentials
 	if m.bitnami && anySet(env, "MEMCACHED_PASSWORD", "MEMCACHED_PASSWORD_FILE") {
 		delete(env, "MEMCACHED_PASSWORD_FILE")

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,23 +25,13 @@ type MinIO struct {
 	bitnami bool
 }
 
-var minioImages = []struct {
-	repo    string
-	bitnami bool
-}{
+var minioImages = slices.Concat(imageTable[bool]{
 	{"minio/minio", false},
-	{"bitnami/minio", true},
-	{"bitnamilegacy/minio", true},
-	{"bitnamisecure/minio", true},
-}
+}, bitnami("minio", true))
 
 func minioFor(img Image) (MinIO, bool) {
-	for _, known := range minioImages {
-		if img.repoIs(known.repo) {
-			return MinIO{bitnami: known.bitnami}, true
-		}
-	}
-	return MinIO{}, false
+	bitnami, ok := minioImages.match(img)
+	return MinIO{bitnami: bitnami}, ok
 }
 
 // Kind implements Stack.
@@ -76,10 +66,7 @@ const S3Region = "us-east-1"
 // on an existing volume. The first bucket of Bitnami's MINIO_DEFAULT_BUCKETS
 // is the credentials' database.
 func (m MinIO) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	for _, v := range []string{"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"} {
 		delete(env, v+"_FILE")
 	}

@@ -3,9 +3,9 @@ package stacks
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,25 +22,15 @@ type Mongo struct {
 	bitnami bool
 }
 
-var mongoImages = []struct {
-	repo    string
-	bitnami bool
-}{
+var mongoImages = slices.Concat(imageTable[bool]{
 	{"mongo", false},
 	{"mongodb/mongodb-community-server", false},
 	{"mongodb/mongodb-enterprise-server", false},
-	{"bitnami/mongodb", true},
-	{"bitnamilegacy/mongodb", true},
-	{"bitnamisecure/mongodb", true},
-}
+}, bitnami("mongodb", true))
 
 func mongoFor(img Image) (Mongo, bool) {
-	for _, known := range mongoImages {
-		if img.repoIs(known.repo) {
-			return Mongo{bitnami: known.bitnami}, true
-		}
-	}
-	return Mongo{}, false
+	bitnami, ok := mongoImages.match(img)
+	return Mongo{bitnami: bitnami}, ok
 }
 
 // Kind implements Stack.
@@ -69,10 +59,7 @@ func (m Mongo) DataDir() string {
 // which becomes parity's secret, on an empty data directory.
 // MONGO_INITDB_DATABASE is the database the app's URL names.
 func (m Mongo) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	if m.bitnami {
 		return Config{Credentials: configureBitnamiMongo(env, secret), Env: env, Command: cloneArgs(svc.Command)}
 	}

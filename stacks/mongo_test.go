@@ -7,13 +7,7 @@ import (
 )
 
 func TestMongoConfigure(t *testing.T) {
-	tests := []struct {
-		name    string
-		image   string
-		env     map[string]string
-		want    Credentials
-		wantEnv map[string]string
-	}{
+	checkConfigure(t, []configureCase{
 		{
 			"official with a root user",
 			"mongo:7",
@@ -49,20 +43,7 @@ func TestMongoConfigure(t *testing.T) {
 			Credentials{},
 			map[string]string{"MONGODB_ROOT_PASSWORD": ""},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := ForImage(tt.image).Configure(Service{Env: tt.env}, secret)
-			if cfg.Credentials != tt.want {
-				t.Errorf("credentials = %+v, want %+v", cfg.Credentials, tt.want)
-			}
-			for k, v := range tt.wantEnv {
-				if got, ok := cfg.Env[k]; v == "" && ok || v != "" && got != v {
-					t.Errorf("env %s = %q, want %q", k, got, v)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestMongoURL(t *testing.T) {
@@ -91,22 +72,9 @@ func TestMongoURL(t *testing.T) {
 func TestMongoProbeReasons(t *testing.T) {
 	m := ForImage("mongo:7")
 	creds := Credentials{User: "root", Password: "x"}
-	tests := []struct {
-		name   string
-		port   int
-		wait   time.Duration
-		reason error
-	}{
+	checkProbeReasons(t, m, creds, []probeCase{
 		{"nothing listens", closedPort(t), 1500 * time.Millisecond, ErrRefused},
 		{"proxy with nobody behind it", serve(t, hangUp), 1500 * time.Millisecond, ErrNoAnswer},
 		{"accepts and says nothing", serve(t, hold), 500 * time.Millisecond, ErrTimeout},
-	}
-	for _, tt := range tests {
-		start := time.Now()
-		err := m.Probe(probeCtx(t, tt.wait), Endpoint{Host: "127.0.0.1", Port: tt.port, Credentials: creds})
-		wantReason(t, tt.name, err, tt.reason)
-		if took := time.Since(start); took > tt.wait+time.Second {
-			t.Errorf("%s: probe took %s, past its deadline", tt.name, took)
-		}
-	}
+	})
 }

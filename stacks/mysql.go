@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -34,29 +33,16 @@ const (
 // Left out: mysql/mysql-server, Oracle's deprecated image, whose root may
 // only log in from inside the container unless MYSQL_ROOT_HOST says so, and
 // Galera cluster images, which serve nothing until a cluster is formed.
-var mysqlImages = []struct {
-	repo   string
-	family mysqlFamily
-}{
+var mysqlImages = slices.Concat(imageTable[mysqlFamily]{
 	{"mysql", mysqlOfficial},
 	{"percona", mysqlOfficial},
 	{"percona/percona-server", mysqlOfficial},
 	{"mariadb", mysqlMariaDB},
-	{"bitnami/mysql", mysqlBitnami},
-	{"bitnamilegacy/mysql", mysqlBitnami},
-	{"bitnamisecure/mysql", mysqlBitnami},
-	{"bitnami/mariadb", mysqlBitnamiMDB},
-	{"bitnamilegacy/mariadb", mysqlBitnamiMDB},
-	{"bitnamisecure/mariadb", mysqlBitnamiMDB},
-}
+}, bitnami("mysql", mysqlBitnami), bitnami("mariadb", mysqlBitnamiMDB))
 
 func mysqlFor(img Image) (MySQL, bool) {
-	for _, known := range mysqlImages {
-		if img.repoIs(known.repo) {
-			return MySQL{family: known.family}, true
-		}
-	}
-	return MySQL{}, false
+	family, ok := mysqlImages.match(img)
+	return MySQL{family: family}, ok
 }
 
 // Kind implements Stack.
@@ -89,10 +75,7 @@ func (m MySQL) DataDir() string {
 // agreeing. The app's credentials are the manifest's user where it names
 // one, else root.
 func (m MySQL) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	var creds Credentials
 	switch m.family {
 	case mysqlBitnami:

@@ -140,12 +140,7 @@ func mysqlErrPacket(code uint16, msg string) func(net.Conn) {
 func TestMySQLProbeReasons(t *testing.T) {
 	m := ForImage("mysql:8")
 	creds := Credentials{User: "app", Password: "x", Database: "app"}
-	tests := []struct {
-		name   string
-		port   int
-		wait   time.Duration
-		reason error
-	}{
+	checkProbeReasons(t, m, creds, []probeCase{
 		{"nothing listens", closedPort(t), 2 * time.Second, ErrRefused},
 		{"proxy with nobody behind it", serve(t, hangUp), 2 * time.Second, ErrNoAnswer},
 		{"accepts and says nothing", serve(t, hold), 300 * time.Millisecond, ErrTimeout},
@@ -153,13 +148,5 @@ func TestMySQLProbeReasons(t *testing.T) {
 		{"host not allowed", serve(t, mysqlErrPacket(1130, "Host '172.17.0.1' is not allowed to connect")), 2 * time.Second, ErrAuth},
 		{"unknown database", serve(t, mysqlErrPacket(1049, "Unknown database 'app'")), 2 * time.Second, ErrNoDatabase},
 		{"too many connections", serve(t, mysqlErrPacket(1040, "Too many connections")), 2 * time.Second, ErrStarting},
-	}
-	for _, tt := range tests {
-		start := time.Now()
-		err := m.Probe(probeCtx(t, tt.wait), Endpoint{Host: "127.0.0.1", Port: tt.port, Credentials: creds})
-		wantReason(t, tt.name, err, tt.reason)
-		if took := time.Since(start); took > tt.wait+time.Second {
-			t.Errorf("%s: probe took %s, past its deadline", tt.name, took)
-		}
-	}
+	})
 }

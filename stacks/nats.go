@@ -3,7 +3,6 @@ package stacks
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
 	"net/url"
 	"strconv"
@@ -46,10 +45,7 @@ func (NATS) DataDir() string { return "" }
 // --pass=x). The password or token becomes parity's secret. Credentials in
 // a mounted configuration file are not seen; the probe then reports ErrAuth.
 func (NATS) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	cmd := cloneArgs(svc.Command)
 	var creds Credentials
 	for i := 0; i < len(cmd); i++ {

@@ -36,10 +36,7 @@ const (
 )
 
 // postgresImages are the repositories Postgres matches, as repoIs reads them.
-var postgresImages = []struct {
-	repo   string
-	family pgFamily
-}{
+var postgresImages = slices.Concat(imageTable[pgFamily]{
 	{"postgres", pgOfficial},
 	{"postgis/postgis", pgOfficial},
 	{"pgvector/pgvector", pgOfficial},
@@ -48,12 +45,7 @@ var postgresImages = []struct {
 	{"timescale/timescaledb-postgis", pgOfficial},
 	{"timescale/timescaledb-ha", pgTimescaleHA},
 	{"supabase/postgres", pgSupabase},
-	{"bitnami/postgresql", pgBitnami},
-	// Bitnami moved its versioned tags to bitnamilegacy in 2025 and keeps a
-	// few hardened "latest" images in bitnamisecure; both are the same image.
-	{"bitnamilegacy/postgresql", pgBitnami},
-	{"bitnamisecure/postgresql", pgBitnami},
-}
+}, bitnami("postgresql", pgBitnami))
 
 // latestPostgresMajor is what an untagged or "latest" official image runs
 // today; only its data directory layout (18 and later) depends on it.
@@ -65,12 +57,11 @@ const latestPostgresMajor = 18
 var pgTagMajor = regexp.MustCompile(`(?:^|-)pg(\d+)`)
 
 func postgresFor(img Image) (Postgres, bool) {
-	for _, known := range postgresImages {
-		if img.repoIs(known.repo) {
-			return Postgres{family: known.family, major: postgresMajor(img)}, true
-		}
+	family, ok := postgresImages.match(img)
+	if !ok {
+		return Postgres{}, false
 	}
-	return Postgres{}, false
+	return Postgres{family: family, major: postgresMajor(img)}, true
 }
 
 func postgresMajor(img Image) int {
@@ -133,10 +124,7 @@ func (p Postgres) DataDir() string {
 // POSTGRES_PASSWORD only when it initialises an empty data directory, so a
 // secret persisted per service keeps the volume and the URL agreeing.
 func (p Postgres) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	var creds Credentials
 	if p.family == pgBitnami {
 		creds = configureBitnamiPostgres(env, secret)
@@ -391,4 +379,14 @@ func cloneArgs(args []string) []string {
 		return nil
 	}
 	return append([]string{}, args...)
+}
+
+// cloneEnv is the manifest's environment as a map of the stack's own to
+// change, never nil.
+func cloneEnv(env map[string]string) map[string]string {
+	out := maps.Clone(env)
+	if out == nil {
+		out = map[string]string{}
+	}
+	return out
 }

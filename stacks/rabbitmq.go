@@ -3,9 +3,9 @@ package stacks
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,23 +20,13 @@ type RabbitMQ struct {
 	bitnami bool
 }
 
-var rabbitmqImages = []struct {
-	repo    string
-	bitnami bool
-}{
+var rabbitmqImages = slices.Concat(imageTable[bool]{
 	{"rabbitmq", false},
-	{"bitnami/rabbitmq", true},
-	{"bitnamilegacy/rabbitmq", true},
-	{"bitnamisecure/rabbitmq", true},
-}
+}, bitnami("rabbitmq", true))
 
 func rabbitmqFor(img Image) (RabbitMQ, bool) {
-	for _, known := range rabbitmqImages {
-		if img.repoIs(known.repo) {
-			return RabbitMQ{bitnami: known.bitnami}, true
-		}
-	}
-	return RabbitMQ{}, false
+	bitnami, ok := rabbitmqImages.match(img)
+	return RabbitMQ{bitnami: bitnami}, ok
 }
 
 // Kind implements Stack.
@@ -70,10 +60,7 @@ func (r RabbitMQ) DataDir() string {
 // production names the node, the node is rabbit@localhost, as Bitnami's
 // image does by default.
 func (r RabbitMQ) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	if r.bitnami {
 		return Config{Credentials: configureBitnamiRabbitMQ(env, secret), Env: env, Command: cloneArgs(svc.Command)}
 	}

@@ -9,13 +9,7 @@ import (
 )
 
 func TestRabbitMQConfigure(t *testing.T) {
-	tests := []struct {
-		name    string
-		image   string
-		env     map[string]string
-		want    Credentials
-		wantEnv map[string]string
-	}{
+	checkConfigure(t, []configureCase{
 		{
 			"official, production's user and vhost",
 			"rabbitmq:3-management",
@@ -44,20 +38,7 @@ func TestRabbitMQConfigure(t *testing.T) {
 			Credentials{User: "app", Password: secret},
 			map[string]string{"RABBITMQ_PASSWORD": secret},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := ForImage(tt.image).Configure(Service{Env: tt.env}, secret)
-			if cfg.Credentials != tt.want {
-				t.Errorf("credentials = %+v, want %+v", cfg.Credentials, tt.want)
-			}
-			for k, v := range tt.wantEnv {
-				if got, ok := cfg.Env[k]; v == "" && ok || v != "" && got != v {
-					t.Errorf("env %s = %q, want %q", k, got, v)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestRabbitMQURL(t *testing.T) {
@@ -107,23 +88,10 @@ func amqpRefuseLogin(c net.Conn) {
 func TestRabbitMQProbeReasons(t *testing.T) {
 	r := ForImage("rabbitmq:3")
 	creds := Credentials{User: "app", Password: "x"}
-	tests := []struct {
-		name   string
-		port   int
-		wait   time.Duration
-		reason error
-	}{
+	checkProbeReasons(t, r, creds, []probeCase{
 		{"nothing listens", closedPort(t), 2 * time.Second, ErrRefused},
 		{"proxy with nobody behind it", serve(t, hangUp), 2 * time.Second, ErrNoAnswer},
 		{"accepts and says nothing", serve(t, hold), 300 * time.Millisecond, ErrTimeout},
 		{"login refused", serve(t, amqpRefuseLogin), 2 * time.Second, ErrAuth},
-	}
-	for _, tt := range tests {
-		start := time.Now()
-		err := r.Probe(probeCtx(t, tt.wait), Endpoint{Host: "127.0.0.1", Port: tt.port, Credentials: creds})
-		wantReason(t, tt.name, err, tt.reason)
-		if took := time.Since(start); took > tt.wait+time.Second {
-			t.Errorf("%s: probe took %s, past its deadline", tt.name, took)
-		}
-	}
+	})
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,30 +37,17 @@ const (
 // and hands out masters; it stores nothing), bitnami/redis-cluster (a node
 // serves nothing until a cluster is formed), and tools such as
 // redis-commander, redisinsight and redis_exporter.
-var redisImages = []struct {
-	repo   string
-	family redisFamily
-}{
+var redisImages = slices.Concat(imageTable[redisFamily]{
 	{"redis", redisOfficial},
 	{"redis/redis-stack", redisOfficial},
 	{"redis/redis-stack-server", redisOfficial},
 	{"valkey/valkey", redisValkey},
 	{"eqalpha/keydb", redisKeyDB},
-	{"bitnami/redis", redisBitnami},
-	{"bitnamilegacy/redis", redisBitnami},
-	{"bitnamisecure/redis", redisBitnami},
-	{"bitnami/valkey", redisBitnamiValkey},
-	{"bitnamilegacy/valkey", redisBitnamiValkey},
-	{"bitnamisecure/valkey", redisBitnamiValkey},
-}
+}, bitnami("redis", redisBitnami), bitnami("valkey", redisBitnamiValkey))
 
 func redisFor(img Image) (Redis, bool) {
-	for _, known := range redisImages {
-		if img.repoIs(known.repo) {
-			return Redis{family: known.family}, true
-		}
-	}
-	return Redis{}, false
+	family, ok := redisImages.match(img)
+	return Redis{family: family}, ok
 }
 
 // Kind implements Stack.
@@ -98,10 +85,7 @@ var argVars = []string{"REDIS_ARGS", "REDIS_EXTRA_FLAGS", "VALKEY_EXTRA_FLAGS"}
 // is tested against the same thing. A requirepass inside a mounted
 // redis.conf is not seen; the probe then reports ErrAuth.
 func (r Redis) Configure(svc Service, secret string) Config {
-	env := maps.Clone(svc.Env)
-	if env == nil {
-		env = map[string]string{}
-	}
+	env := cloneEnv(svc.Env)
 	// Same length as the manifest's command: the engine maps argument
 	// positions to the values that replaced them.
 	cmd := cloneArgs(svc.Command)

@@ -15,35 +15,22 @@ func All() []Stack {
 // nil when no kind matches; the engine then runs the service as Generic.
 func ForImage(image string) Stack {
 	img := ParseImage(image)
-	if p, ok := postgresFor(img); ok {
-		return p
-	}
-	if r, ok := redisFor(img); ok {
-		return r
-	}
-	if m, ok := mysqlFor(img); ok {
-		return m
-	}
-	if m, ok := mongoFor(img); ok {
-		return m
-	}
-	if r, ok := rabbitmqFor(img); ok {
-		return r
-	}
-	if m, ok := memcachedFor(img); ok {
-		return m
-	}
-	if n, ok := natsFor(img); ok {
-		return n
-	}
-	if k, ok := kafkaFor(img); ok {
-		return k
-	}
-	if e, ok := elasticsearchFor(img); ok {
-		return e
-	}
-	if m, ok := minioFor(img); ok {
-		return m
+	for _, kindFor := range kindsFor {
+		if st, ok := kindFor(img); ok {
+			return st
+		}
 	}
 	return nil
+}
+
+// kindsFor are each kind's match of an image, in the order ForImage asks
+// them; the first kind that matches is the image's.
+var kindsFor = []func(Image) (Stack, bool){
+	asStack(postgresFor), asStack(redisFor), asStack(mysqlFor), asStack(mongoFor),
+	asStack(rabbitmqFor), asStack(memcachedFor), asStack(natsFor), asStack(kafkaFor),
+	asStack(elasticsearchFor), asStack(minioFor),
+}
+
+func asStack[S Stack](kindFor func(Image) (S, bool)) func(Image) (Stack, bool) {
+	return func(img Image) (Stack, bool) { return kindFor(img) }
 }

@@ -3,10 +3,7 @@ package stacks
 import "testing"
 
 func TestForImageKind(t *testing.T) {
-	tests := []struct {
-		image string
-		kind  string // "" when no kind matches
-	}{
+	checkKinds(t, []kindCase{
 		{"postgres:15.4", "postgres"},
 		{"postgres", "postgres"},
 		{"postgres@" + testDigest, "postgres"},
@@ -56,27 +53,11 @@ func TestForImageKind(t *testing.T) {
 		{"oliver006/redis_exporter:v1", ""},
 		{"nginx:1.25", ""},
 		{"", ""},
-	}
-	for _, tt := range tests {
-		st := ForImage(tt.image)
-		got := ""
-		if st != nil {
-			got = st.Kind()
-		}
-		if got != tt.kind {
-			t.Errorf("ForImage(%q) kind = %q, want %q", tt.image, got, tt.kind)
-		}
-		// Matches must agree with ForImage for every kind.
-		for _, k := range All() {
-			if want := k.Kind() == tt.kind; k.Matches(tt.image) != want {
-				t.Errorf("%s.Matches(%q) = %v, want %v", k.Kind(), tt.image, !want, want)
-			}
-		}
-	}
+	})
 }
 
 func TestForImageDataDir(t *testing.T) {
-	tests := []struct{ image, want string }{
+	checkDataDirs(t, []dataDirCase{
 		{"postgres:15.4", "/var/lib/postgresql/data"},
 		{"postgres:17-alpine", "/var/lib/postgresql/data"},
 		{"postgres:18", "/var/lib/postgresql"},
@@ -99,17 +80,7 @@ func TestForImageDataDir(t *testing.T) {
 		{"valkey/valkey:8", "/data"},
 		{"bitnami/redis:7.2", "/bitnami/redis/data"},
 		{"bitnami/valkey:8", "/bitnami/valkey/data"},
-	}
-	for _, tt := range tests {
-		st := ForImage(tt.image)
-		if st == nil {
-			t.Errorf("ForImage(%q) = nil", tt.image)
-			continue
-		}
-		if got := st.DataDir(); got != tt.want {
-			t.Errorf("ForImage(%q).DataDir() = %q, want %q", tt.image, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestAllPorts(t *testing.T) {
@@ -144,5 +115,78 @@ func TestGeneric(t *testing.T) {
 	}
 	if g.URL(Endpoint{Host: "127.0.0.1", Port: 1025}) != "" || g.Shell(Credentials{}) != nil || g.Vars() != nil {
 		t.Error("Generic has a URL, shell or variables")
+	}
+}
+
+// kindCase is an image reference and the kind ForImage finds for it.
+type kindCase struct {
+	image string
+	kind  string // "" when no kind matches
+}
+
+// checkKinds checks the kind ForImage finds for each image, and that every
+// kind's Matches agrees with it.
+func checkKinds(t *testing.T, tests []kindCase) {
+	t.Helper()
+	for _, tt := range tests {
+		st := ForImage(tt.image)
+		got := ""
+		if st != nil {
+			got = st.Kind()
+		}
+		if got != tt.kind {
+			t.Errorf("ForImage(%q) kind = %q, want %q", tt.image, got, tt.kind)
+		}
+		// Matches must agree with ForImage for every kind.
+		for _, k := range All() {
+			if want := k.Kind() == tt.kind; k.Matches(tt.image) != want {
+				t.Errorf("%s.Matches(%q) = %v, want %v", k.Kind(), tt.image, !want, want)
+			}
+		}
+	}
+}
+
+// dataDirCase is an image reference and the data directory of its stack.
+type dataDirCase struct{ image, want string }
+
+func checkDataDirs(t *testing.T, tests []dataDirCase) {
+	t.Helper()
+	for _, tt := range tests {
+		st := ForImage(tt.image)
+		if st == nil {
+			t.Errorf("ForImage(%q) = nil", tt.image)
+			continue
+		}
+		if got := st.DataDir(); got != tt.want {
+			t.Errorf("ForImage(%q).DataDir() = %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}
+
+// configureCase is a service's image and environment, the credentials its
+// stack's Configure decides, and variables of the container environment it
+// should set ("" for a variable it should leave out).
+type configureCase struct {
+	name    string
+	image   string
+	env     map[string]string
+	want    Credentials
+	wantEnv map[string]string
+}
+
+func checkConfigure(t *testing.T, tests []configureCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ForImage(tt.image).Configure(Service{Env: tt.env}, secret)
+			if cfg.Credentials != tt.want {
+				t.Errorf("credentials = %+v, want %+v", cfg.Credentials, tt.want)
+			}
+			for k, v := range tt.wantEnv {
+				if got, ok := cfg.Env[k]; v == "" && ok || v != "" && got != v {
+					t.Errorf("env %s = %q, want %q", k, got, v)
+				}
+			}
+		})
 	}
 }

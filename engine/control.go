@@ -52,11 +52,12 @@ func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
 
 // URL is the service's real connection URL, "" when it has none.
 func (s *Session) URL(source string) string {
-	p, _, _ := s.snapshot()
-	if p == nil {
+	s.planMu.RLock()
+	defer s.planMu.RUnlock()
+	if s.plan == nil {
 		return ""
 	}
-	if ps := p.service(source); ps != nil {
+	if ps := s.plan.service(source); ps != nil {
 		return ps.URL()
 	}
 	return ""

@@ -61,6 +61,8 @@ type Session struct {
 	planMu sync.RWMutex
 	idsMu  sync.Mutex
 	ids    map[string]string // service -> container id, once reconciled
+	stMu   sync.Mutex
+	st     *state // the project's locked state while up runs
 
 	appRestart chan struct{}
 	watch      watchState
@@ -216,11 +218,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		sf.Close()
 		return nil, err
 	}
-	var cfgEnv map[string]string
-	if s.config != nil {
-		cfgEnv = s.config.App.Env
-	}
-	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: cfgEnv, Dotenv: s.dotenv, Shell: s.shell})
+	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell})
 	warnings = append(append(append([]string{}, p.Warnings...), lockWarnings...), warnings...)
 	if len(s.project.Unset) > 0 {
 		var left []string
@@ -257,6 +255,14 @@ func (s *Session) Env(ctx context.Context) ([]EnvVar, []string, error) {
 	return env, warnings, nil
 }
 
+// configEnv is parity.yaml's app.env.
+func (s *Session) configEnv() map[string]string {
+	if s.config == nil {
+		return nil
+	}
+	return s.config.App.Env
+}
+
 // snapshot is the current plan and app environment, nil before prepare.
 func (s *Session) snapshot() (*plan, []EnvVar, []string) {
 	s.planMu.RLock()
@@ -273,7 +279,9 @@ func (s *Session) Summary() PlanSummary {
 		EngineVersion:  s.info.ServerVersion,
 		AppCommand:     s.appCmd,
 	}
-	p, _, _ := s.snapshot()
+	s.planMu.RLock()
+	defer s.planMu.RUnlock()
+	p := s.plan
 	if p == nil {
 		return sum
 	}

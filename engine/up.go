@@ -80,6 +80,9 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 		return err
 	}
 
+	s.stMu.Lock()
+	s.st = &sf.state
+	s.stMu.Unlock()
 	labels := s.labels(nil)
 	if err := s.docker.EnsureNetwork(ctx, s.plan.Network, labels); err != nil {
 		if errors.Is(err, docker.ErrConflict) {
@@ -110,7 +113,13 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 		}()
 	}
 	wg.Wait()
-	return pickError(ctx, errs)
+	s.stMu.Lock()
+	saveErr := sf.Save() // ports may have moved while starting
+	s.stMu.Unlock()
+	if err := pickError(ctx, errs); err != nil {
+		return err
+	}
+	return saveErr
 }
 
 // pickError chooses the error to report: Ctrl-C first, then a service's
@@ -265,22 +274,77 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 		}
 	}
 
-	phase(PhaseCreating, "")
-	spec := ps.Spec
-	if other, err := s.docker.ContainerByName(ctx, spec.Name); err == nil && other.Labels[LabelProject] != s.project.Name {
-		// A container parity did not create holds the name: leave it alone.
-		spec.Name = spec.Name + "-" + want[:6]
-		s.warn(fmt.Sprintf("container name %s is taken by a container parity did not create; using %s", ps.Spec.Name, spec.Name))
+	// Another program may grab a port between planning and starting; then
+	// parity moves to a free one instead of failing.
+	for attempt := 1; ; attempt++ {
+		phase(PhaseCreating, "")
+		spec := ps.Spec
+		if other, err := s.docker.ContainerByName(ctx, spec.Name); err == nil && other.Labels[LabelProject] != s.project.Name {
+			// A container parity did not create holds the name: leave it alone.
+			spec.Name = spec.Name + "-" + spec.Labels[LabelConfigHash][:6]
+			s.warn(fmt.Sprintf("container name %s is taken by a container parity did not create; using %s", ps.Spec.Name, spec.Name))
+		}
+		id, err := s.docker.Create(ctx, spec)
+		if err != nil {
+			return fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
+		}
+		s.setID(ps.Name, id)
+		phase(PhaseStarting, "")
+		err = s.docker.Start(ctx, id)
+		if err == nil {
+			return nil
+		}
+		if !isPortConflict(err) || attempt == 3 {
+			return fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
+		}
+		if rmErr := s.docker.Remove(ctx, id); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
+			return fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
+		}
+		if err := s.movePorts(ps); err != nil {
+			return err
+		}
 	}
-	id, err := s.docker.Create(ctx, spec)
-	if err != nil {
-		return fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
+}
+
+func isPortConflict(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "address already in use") || strings.Contains(msg, "port is already allocated")
+}
+
+// movePorts gives every port of ps that another program holds now a new
+// free port, remembered for the next runs, and re-plans its container and
+// the app's environment around it.
+func (s *Session) movePorts(ps *plannedService) error {
+	s.planMu.Lock()
+	moved := map[int][2]int{}
+	for target, host := range ps.Ports {
+		if portFree(host) {
+			continue
+		}
+		np, err := freePort()
+		if err != nil {
+			s.planMu.Unlock()
+			return fmt.Errorf("find a free port for %s: %w", ps.Name, err)
+		}
+		ps.Ports[target] = np
+		ps.Spec.Ports[fmt.Sprintf("%d/tcp", target)] = docker.PortBinding{HostIP: loopback, HostPort: np}
+		moved[target] = [2]int{host, np}
 	}
-	s.setID(ps.Name, id)
-	phase(PhaseStarting, "")
-	if err := s.docker.Start(ctx, id); err != nil {
-		return fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
+	ps.Spec.Labels[LabelConfigHash] = configHash(ps.Spec)
+	s.env, _ = computeAppEnv(appEnvInput{Plan: s.plan, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell})
+	s.planMu.Unlock()
+
+	s.stMu.Lock()
+	for target, m := range moved {
+		if s.st != nil {
+			s.st.Ports[fmt.Sprintf("%s/%d", ps.Name, target)] = m[1]
+		}
 	}
+	s.stMu.Unlock()
+	for _, m := range moved {
+		s.warn(fmt.Sprintf("service %s: port %d was taken by another program while starting; using %d from now on", ps.Name, m[0], m[1]))
+	}
+	s.emit(Event{Type: EventPlan, Plan: ptr(s.Summary())})
 	return nil
 }
 

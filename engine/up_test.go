@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -472,5 +474,61 @@ func TestUpAndWaitProbesEachServiceAsSoonAsItStarted(t *testing.T) {
 	}
 	if err := s.UpAndWait(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// grabbingEngine plays a program that takes db's port between planning
+// and starting.
+type grabbingEngine struct {
+	*docker.Fake
+	mu      sync.Mutex
+	grabbed net.Listener
+}
+
+func (g *grabbingEngine) Start(ctx context.Context, id string) error {
+	spec, _ := g.Spec(id)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if spec.Labels[LabelService] == "db" && g.grabbed == nil {
+		b := spec.Ports["5432/tcp"]
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", b.HostPort))
+		if err != nil {
+			return fmt.Errorf("test could not grab %d: %w", b.HostPort, err)
+		}
+		g.grabbed = l
+		return fmt.Errorf("driver failed programming external connectivity: Bind for 127.0.0.1:%d failed: port is already allocated", b.HostPort)
+	}
+	return g.Fake.Start(ctx, id)
+}
+
+func TestAPortGrabbedWhileStartingMovesTheServiceToAFreeOne(t *testing.T) {
+	g := &grabbingEngine{Fake: fakeWithImages()}
+	rec := &recorder{}
+	s := testSession(t, quickstart(), g.Fake, rec, "")
+	s.docker = g
+	if err := s.UpAndWait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.grabbed.Close()
+	taken := g.grabbed.Addr().(*net.TCPAddr).Port
+	spec, _ := g.Spec(s.id("db"))
+	got := spec.Ports["5432/tcp"].HostPort
+	if got == taken || got == 0 {
+		t.Fatalf("db runs on %d, the port another program took", got)
+	}
+	env, _, _ := s.Env(context.Background())
+	if u := envMap(env)["DATABASE_URL"].Value; !strings.Contains(u, fmt.Sprintf("127.0.0.1:%d/", got)) {
+		t.Errorf("DATABASE_URL %s does not follow the move to %d", u, got)
+	}
+	sf, err := openState(s.stateDir, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	if sf.Ports["db/5432"] != got {
+		t.Errorf("state remembers %d, want %d", sf.Ports["db/5432"], got)
+	}
+	if w := rec.of(EventWarning, ""); len(w) == 0 || !strings.Contains(w[len(w)-1].Line, "taken by another program while starting") {
+		t.Errorf("no warning about the move: %+v", w)
 	}
 }

@@ -75,7 +75,10 @@ func transportReason(err error) error {
 	switch {
 	case isRefused(err):
 		return ErrRefused
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isDropped(err):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isDropped(err),
+		// net/http's word for a connection the peer closed before the
+		// request went out (its error value is unexported).
+		strings.Contains(err.Error(), "server closed idle connection"):
 		// Docker's userland port proxy accepts on the host port as soon as the
 		// container starts, then hangs up when nothing listens behind it yet.
 		return ErrNoAnswer

@@ -26,7 +26,7 @@ const (
 // each attempt may take up to probeAttempt.
 const (
 	probeFirst   = 20 * time.Millisecond
-	probeMax     = 250 * time.Millisecond
+	probeMax     = 100 * time.Millisecond
 	probeAttempt = 2 * time.Second
 	readyTimeout = 3 * time.Minute
 )

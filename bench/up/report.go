@@ -56,7 +56,7 @@ func (b *bench) report(composeInfo string) {
 	}
 	tw.Flush()
 	fmt.Println("\nfloor: `docker run -d -p 127.0.0.1::PORT` of both images at once, each polled by parity's own probe")
-	fmt.Println("  (stacks.ForImage(...).Probe) every 20ms doubling to 250ms, from before `docker run` until both answer.")
+	fmt.Println("  (stacks.ForImage(...).Probe) every 20ms doubling to 100ms, from before `docker run` until both answer.")
 	fmt.Println("floor, warm: `docker start` of both stopped floor containers at once, then the same probes; warm")
 	fmt.Println("  parity is compared with it (× FLOOR), the cold cases with the cold floor.")
 	fmt.Printf("compose: %s; done when db's healthcheck (pg_isready, interval 10s) says healthy\n", composeInfo)

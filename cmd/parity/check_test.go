@@ -3,40 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parity-dev/parity/internal/testbed"
 )
 
 // fixtureRepo copies engine/drift's testdata/<name> into a temporary
 // repository root (with .git, where check stops looking upwards).
 func fixtureRepo(t *testing.T, name string) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "engine", "drift", "testdata", name)
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(dst, ".git"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testbed.CopyRepo(t, filepath.Join("..", "..", "engine", "drift", "testdata", name))
 }
 
 // runParity runs the real command tree in dir and returns parity's exit status.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/parity-dev/parity/engine/lockfile"
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/internal/testbed"
 	"github.com/parity-dev/parity/stacks"
 )
 
@@ -19,29 +19,7 @@ import (
 // directory, so RepoRoot stops there) and returns its root.
 func repo(t *testing.T, name string) string {
 	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("testdata", name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(dst, ".git"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testbed.CopyRepo(t, filepath.Join("testdata", name))
 }
 
 // load reads the repository's production manifest and lock as the engine does.

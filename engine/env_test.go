@@ -224,3 +224,25 @@ func TestRememberedPortsAreKeptWhenNotStarting(t *testing.T) {
 		t.Errorf("db port %d, want the remembered 5432", got)
 	}
 }
+
+func TestProxiesAndSidecarsOfTheAppAreLeftOut(t *testing.T) {
+	proj := quickstart()
+	proj.Services = append(proj.Services,
+		manifest.Service{Name: "proxy", Image: "nginx:1.27", DependsOn: []string{"app"}},
+		manifest.Service{Name: "edge", Image: "traefik:v3.1"},
+		manifest.Service{Name: "sidecar", Image: "acme/log-shipper:2", DependsOn: []string{"app"}},
+		manifest.Service{Name: "mail", Image: "axllent/mailpit:v1.21"},
+	)
+	p, err := buildPlan(proj, newState(), testPlanOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]Role{"proxy": RoleSkipped, "edge": RoleSkipped, "sidecar": RoleSkipped, "mail": RoleGeneric, "db": RoleBacking, "app": RoleApp} {
+		if got := p.service(name).Role; got != want {
+			t.Errorf("%s: role %s (%s), want %s", name, got, p.service(name).Why, want)
+		}
+	}
+	if why := p.service("proxy").Why; !strings.Contains(why, "app") {
+		t.Errorf("proxy's reason %q does not name the app", why)
+	}
+}

@@ -204,7 +204,47 @@ func classify(proj *manifest.Project, opts planOptions) []*plannedService {
 		ps.Role = RoleGeneric
 		ps.Why = fmt.Sprintf("image %s is a third-party service no app code depends on", ps.Image)
 	}
+	// Third-party services that front or follow the app (nginx proxying to
+	// web:8080, a worker sidecar) cannot start without the app's container,
+	// which parity replaces with a local process: leave them out.
+	apps := map[string]bool{}
+	for _, ps := range out {
+		if ps.Role == RoleApp {
+			apps[ps.Name] = true
+		}
+	}
+	for _, ps := range out {
+		if ps.Role != RoleGeneric {
+			continue
+		}
+		for _, d := range ps.Svc.DependsOn {
+			if apps[d] {
+				ps.Role = RoleSkipped
+				ps.Why = fmt.Sprintf("depends on %s, the app, which runs locally instead of in a container", d)
+				break
+			}
+		}
+		if ps.Role == RoleGeneric && isEdgeProxy(ps.Image) {
+			ps.Role = RoleSkipped
+			ps.Why = fmt.Sprintf("image %s is a reverse proxy in front of the app, which runs locally; call the app directly", ps.Image)
+		}
+	}
 	return out
+}
+
+// edgeProxies are images that production puts in front of the app. Locally
+// the developer talks to the app directly, and their configuration names
+// the app's container, which does not exist.
+var edgeProxies = []string{"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx", "traefik", "caddy", "haproxy", "envoyproxy/envoy", "openresty/openresty"}
+
+func isEdgeProxy(image string) bool {
+	repo := stacks.ParseImage(image).Repo
+	for _, p := range edgeProxies {
+		if repo == p {
+			return true
+		}
+	}
+	return false
 }
 
 // leansOn says how svc depends on a backing service, "" if it does not.

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -42,10 +44,10 @@ func (e *Engine) Digest(ctx context.Context, ref string) (string, error) {
 }
 
 // registryAuth returns the X-Registry-Auth value for domain from the docker
-// CLI's config ($DOCKER_CONFIG/config.json, else ~/.docker/config.json), ""
-// when it holds no inline credentials for it. Credential helpers
-// (credsStore, credHelpers) are not run: that would mean executing
-// programs, and the engine then simply asks anonymously.
+// CLI's config ($DOCKER_CONFIG/config.json, else ~/.docker/config.json):
+// inline credentials (`docker login` without a helper), else the credential
+// helper the config names for it (credHelpers, credsStore), run as the
+// docker CLI runs it. "" asks anonymously, which public images need.
 func registryAuth(domain string) string {
 	dir := os.Getenv("DOCKER_CONFIG")
 	if dir == "" {
@@ -64,6 +66,8 @@ func registryAuth(domain string) string {
 			Auth          string `json:"auth"`
 			IdentityToken string `json:"identitytoken"`
 		} `json:"auths"`
+		CredsStore  string            `json:"credsStore"`
+		CredHelpers map[string]string `json:"credHelpers"`
 	}
 	if json.Unmarshal(data, &cfg) != nil {
 		return ""
@@ -90,7 +94,46 @@ func registryAuth(domain string) string {
 		}
 		return enc
 	}
-	return ""
+	helper := cfg.CredHelpers[domain]
+	if helper == "" {
+		helper = cfg.CredsStore
+	}
+	if helper == "" {
+		return ""
+	}
+	server := keys[0]
+	ac, ok := helperCredentials(helper, server)
+	if !ok {
+		return ""
+	}
+	enc, err := registry.EncodeAuthConfig(ac)
+	if err != nil {
+		return ""
+	}
+	return enc
+}
+
+// helperCredentials runs `docker-credential-<helper> get` with the server
+// on stdin, as the docker CLI does. Any failure (no helper installed, no
+// credentials stored) means asking anonymously.
+func helperCredentials(helper, server string) (registry.AuthConfig, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker-credential-"+helper, "get")
+	cmd.Stdin = strings.NewReader(server)
+	out, err := cmd.Output()
+	if err != nil {
+		return registry.AuthConfig{}, false
+	}
+	var c struct{ ServerURL, Username, Secret string }
+	if json.Unmarshal(out, &c) != nil || c.Secret == "" {
+		return registry.AuthConfig{}, false
+	}
+	ac := registry.AuthConfig{ServerAddress: server, Username: c.Username, Password: c.Secret}
+	if c.Username == "<token>" { // the helpers' convention for identity tokens
+		ac = registry.AuthConfig{ServerAddress: server, IdentityToken: c.Secret}
+	}
+	return ac, true
 }
 
 // Digest returns the digest AddRegistryImage gave ref; a ref never added is

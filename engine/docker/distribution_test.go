@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,5 +82,48 @@ func TestDockerDigestResolvesATagInTheRegistryWithoutPulling(t *testing.T) {
 	}
 	if _, err := e.Digest(ctx, reg+"/library/redis:no-such-tag"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no-such-tag") {
 		t.Errorf("missing tag: %v, want ErrNotFound naming the image", err)
+	}
+}
+
+func TestRegistryAuthRunsTheConfiguredCredentialHelper(t *testing.T) {
+	cfgDir, binDir := t.TempDir(), t.TempDir()
+	t.Setenv("DOCKER_CONFIG", cfgDir)
+	t.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), []byte(`{"credsStore":"partest","credHelpers":{"ghcr.io":"partoken"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	helper := func(name, answer string) {
+		script := "#!/bin/sh\nread server\necho \"$server\" > " + filepath.Join(binDir, name+".asked") + "\necho '" + answer + "'\n"
+		if err := os.WriteFile(filepath.Join(binDir, "docker-credential-"+name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	helper("partest", `{"ServerURL":"https://index.docker.io/v1/","Username":"dev","Secret":"s3cret"}`)
+	helper("partoken", `{"ServerURL":"ghcr.io","Username":"<token>","Secret":"tok"}`)
+
+	decode := func(enc string) registry.AuthConfig {
+		t.Helper()
+		var ac registry.AuthConfig
+		raw, err := base64.URLEncoding.DecodeString(enc)
+		if err != nil {
+			t.Fatalf("decode %q: %v", enc, err)
+		}
+		if err := json.Unmarshal(raw, &ac); err != nil {
+			t.Fatal(err)
+		}
+		return ac
+	}
+	if ac := decode(registryAuth("docker.io")); ac.Username != "dev" || ac.Password != "s3cret" {
+		t.Errorf("docker.io auth %+v, want the credsStore helper's", ac)
+	}
+	if asked, _ := os.ReadFile(filepath.Join(binDir, "partest.asked")); strings.TrimSpace(string(asked)) != "https://index.docker.io/v1/" {
+		t.Errorf("helper asked for %q, want Docker Hub's server key", asked)
+	}
+	if ac := decode(registryAuth("ghcr.io")); ac.IdentityToken != "tok" || ac.Username != "" {
+		t.Errorf("ghcr.io auth %+v, want the credHelpers entry's identity token", ac)
+	}
+	os.Remove(filepath.Join(binDir, "docker-credential-partest"))
+	if got := registryAuth("docker.io"); got != "" {
+		t.Errorf("a missing helper gave %q, want anonymous", got)
 	}
 }

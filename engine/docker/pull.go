@@ -41,7 +41,11 @@ func (e *Engine) Pull(ctx context.Context, ref string, progress func(PullProgres
 	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
 		return fmt.Errorf("pull image %s: %w", ref, err)
 	}
-	rc, err := e.cli.ImagePull(ctx, ref, image.PullOptions{})
+	opts := image.PullOptions{}
+	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
+		opts.RegistryAuth = registryAuth(reference.Domain(named))
+	}
+	rc, err := e.cli.ImagePull(ctx, ref, opts)
 	if err != nil {
 		if !client.IsErrConnectionFailed(err) && (cerrdefs.IsNotFound(err) || isMissingImage(err.Error())) {
 			return missingImage(ref, err.Error())

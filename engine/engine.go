@@ -219,7 +219,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		return nil, err
 	}
 	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell})
-	warnings = append(append(append([]string{}, p.Warnings...), lockWarnings...), warnings...)
+	warnings = append(append(append(append([]string{}, s.project.Warnings...), p.Warnings...), lockWarnings...), warnings...)
 	if len(s.project.Unset) > 0 {
 		var left []string
 		for _, name := range s.project.Unset {

@@ -2,15 +2,19 @@ package manifest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/consts"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -100,6 +104,8 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		cli.WithName(opts.ProjectName),
 		cli.WithResolvedPaths(true),
 		cli.WithLoadOptions(subst.loadOption),
+		// Environments are resolved below, once missing env files are known.
+		cli.WithLoadOptions(func(o *loader.Options) { o.SkipResolveEnvironment = true }),
 	)
 	projectOpts, err := cli.NewProjectOptions(files, optFns...)
 	if err != nil {
@@ -107,6 +113,10 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	}
 	loaded, err := projectOpts.LoadProject(ctx)
 	if err != nil {
+		return nil, loadError(files, err)
+	}
+	missing := optionalMissingEnvFiles(loaded)
+	if loaded, err = loaded.WithServicesEnvironmentResolved(false); err != nil {
 		return nil, loadError(files, err)
 	}
 	if err := checkProfiles(loaded, loaded.Profiles, files); err != nil {
@@ -119,7 +129,29 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	project := convertProject(loaded)
 	project.Files = files
 	project.Unset = subst.referencedBy(loaded)
+	for _, m := range missing {
+		project.Warnings = append(project.Warnings, fmt.Sprintf("service %s: env_file %s does not exist on this machine; its variables are left out", m[0], m[1]))
+	}
 	return project, nil
+}
+
+// optionalMissingEnvFiles makes env files that do not exist here optional
+// and lists them (service, path). Production manifests name files that live
+// only on the servers (`env_file: .env.production`); Compose would refuse
+// to load, parity goes on without them and says so.
+func optionalMissingEnvFiles(p *types.Project) [][2]string {
+	var missing [][2]string
+	for name, svc := range p.Services {
+		for i, ef := range svc.EnvFiles {
+			if _, err := os.Stat(ef.Path); err != nil && errors.Is(err, fs.ErrNotExist) {
+				svc.EnvFiles[i].Required = false
+				missing = append(missing, [2]string{name, ef.Path})
+			}
+		}
+		p.Services[name] = svc
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i][0]+missing[i][1] < missing[j][0]+missing[j][1] })
+	return missing
 }
 
 // defaultEnvFile is Compose's implicit .env: in the project directory,

@@ -23,6 +23,9 @@ type Project struct {
 	// fails on `${DB_PASSWORD:?must be set}`; the engine later binds the ones it
 	// can (generated credentials) and empties the rest.
 	Unset []string
+	// Warnings are things loading let pass that the developer should know
+	// (an env_file that exists only on the servers).
+	Warnings []string
 }
 
 // Service is one service of the manifest, reduced to what parity acts on.

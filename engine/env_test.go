@@ -246,3 +246,32 @@ func TestProxiesAndSidecarsOfTheAppAreLeftOut(t *testing.T) {
 		t.Errorf("proxy's reason %q does not name the app", why)
 	}
 }
+
+// A manifest that leaves the database's user and name to ops still gets a
+// local database the app's own URL can use.
+func TestTheAppsURLNamesTheUserAndDatabaseTheManifestLeavesOut(t *testing.T) {
+	proj := &manifest.Project{Name: "p", Services: []manifest.Service{
+		{Name: "web", Build: true, Environment: map[string]string{
+			"DATABASE_URL": "postgres://shop:" + manifest.Placeholder("PW") + "@db:5432/shop_production",
+			"OTHER_HOST":   "pg2", "OTHER_USER": "reporting", "OTHER_NAME": "reports",
+		}},
+		{Name: "db", Image: "postgres:16"},
+		{Name: "pg2", Image: "postgres:16", Environment: map[string]string{"POSTGRES_DB": "fixed"}},
+	}}
+	p, err := buildPlan(proj, newState(), testPlanOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := p.service("db")
+	if db.Credentials.User != "shop" || db.Credentials.Database != "shop_production" || db.Config.Env["POSTGRES_DB"] != "shop_production" {
+		t.Errorf("db credentials %+v env %v, want the user and database the app's URL names", db.Credentials, db.Config.Env)
+	}
+	pg2 := p.service("pg2")
+	if pg2.Credentials.User != "reporting" || pg2.Credentials.Database != "fixed" {
+		t.Errorf("pg2 credentials %+v: split variables name the user; the manifest's POSTGRES_DB wins", pg2.Credentials)
+	}
+	vars, _ := computeAppEnv(appEnvInput{Plan: p})
+	if u := envMap(vars)["DATABASE_URL"].Value; !strings.HasPrefix(u, "postgres://shop:") || !strings.Contains(u, "/shop_production?") {
+		t.Errorf("DATABASE_URL %s", u)
+	}
+}

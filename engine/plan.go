@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -352,7 +353,7 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 	ps.MainPort = 0
 	if ps.Role == RoleBacking {
 		secret := st.secretFor(ps.Name)
-		ps.Config = ps.Stack.Configure(stacks.Service{Name: ps.Name, Image: ps.Image, Env: env, Command: cmd}, secret)
+		ps.Config = ps.Stack.Configure(stacks.Service{Name: ps.Name, Image: ps.Image, Env: env, Command: cmd, Wanted: wantedBy(p, ps)}, secret)
 		ps.Credentials = ps.Config.Credentials
 		ps.MainPort = ps.Stack.Port()
 	} else {
@@ -630,3 +631,49 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// wantedBy reads what the app's environment asks of a backing service: the
+// user and database of a URL pointing at it (postgres://shop@db/shop), or
+// of split variables next to a host variable naming it (DB_HOST=db,
+// DB_USER=shop, DB_NAME=shop). Parts that come from unset variables say
+// nothing and are skipped. The first app variable (in name order) wins.
+func wantedBy(p *plan, ps *plannedService) stacks.Credentials {
+	names := map[string]bool{ps.Name: true}
+	for _, a := range ps.Svc.Aliases {
+		names[a] = true
+	}
+	known := func(v string) bool { return v != "" && len(manifest.UnsetVars(v)) == 0 }
+	var w stacks.Credentials
+	for _, app := range p.apps() {
+		env := app.Svc.Environment
+		for _, k := range sortedKeys(env) {
+			u, err := url.Parse(env[k])
+			if err != nil || u.Scheme == "" || !names[u.Hostname()] {
+				continue
+			}
+			if user := u.User.Username(); w.User == "" && known(user) {
+				w.User = user
+			}
+			if db := strings.TrimPrefix(u.Path, "/"); w.Database == "" && known(db) && !strings.Contains(db, "/") {
+				w.Database = db
+			}
+		}
+		for _, k := range sortedKeys(env) {
+			pre, ok := keyPrefix(k, []string{"HOST", "HOSTNAME"})
+			if !ok || !names[env[k]] {
+				continue
+			}
+			for _, suffix := range []string{"USER", "USERNAME"} {
+				if v := env[pre+suffix]; w.User == "" && known(v) {
+					w.User = v
+				}
+			}
+			for _, suffix := range []string{"NAME", "DATABASE", "DB"} {
+				if v := env[pre+suffix]; w.Database == "" && known(v) {
+					w.Database = v
+				}
+			}
+		}
+	}
+	return w
+}

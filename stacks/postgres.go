@@ -127,14 +127,14 @@ func (p Postgres) Configure(svc Service, secret string) Config {
 	env := cloneEnv(svc.Env)
 	var creds Credentials
 	if p.family == pgBitnami {
-		creds = configureBitnamiPostgres(env, secret)
+		creds = configureBitnamiPostgres(env, secret, svc.Wanted)
 	} else {
-		creds = configureOfficialPostgres(env, secret)
+		creds = configureOfficialPostgres(env, secret, svc.Wanted)
 	}
 	return Config{Credentials: creds, Env: env, Command: cloneArgs(svc.Command)}
 }
 
-func configureOfficialPostgres(env map[string]string, secret string) Credentials {
+func configureOfficialPostgres(env map[string]string, secret string, wanted Credentials) Credentials {
 	// *_FILE variables point at production secrets (/run/secrets/...) that do
 	// not exist here, and the entrypoint exits when it cannot read one; it
 	// also refuses a variable and its _FILE twin set together.
@@ -142,10 +142,16 @@ func configureOfficialPostgres(env map[string]string, secret string) Credentials
 		delete(env, v+"_FILE")
 	}
 	user := firstSet(env, "POSTGRES_USER")
+	if user == "" && wanted.User != "" {
+		user, env["POSTGRES_USER"] = wanted.User, wanted.User
+	}
 	if user == "" {
 		user = "postgres"
 	}
 	db := firstSet(env, "POSTGRES_DB")
+	if db == "" && wanted.Database != "" {
+		db, env["POSTGRES_DB"] = wanted.Database, wanted.Database
+	}
 	if db == "" {
 		db = user
 	}
@@ -167,7 +173,7 @@ func configureOfficialPostgres(env map[string]string, secret string) Credentials
 // configureBitnamiPostgres follows Bitnami's postgresql-env.sh: its
 // POSTGRESQL_* variables win over the POSTGRES_* aliases it also reads, and
 // its database defaults to "postgres", not to the user.
-func configureBitnamiPostgres(env map[string]string, secret string) Credentials {
+func configureBitnamiPostgres(env map[string]string, secret string, wanted Credentials) Credentials {
 	userVars := []string{"POSTGRESQL_USERNAME", "POSTGRES_USERNAME", "POSTGRES_USER", "POSTGRESQL_USER"}
 	dbVars := []string{"POSTGRESQL_DATABASE", "POSTGRES_DATABASE", "POSTGRES_DB"}
 	passVars := []string{"POSTGRESQL_PASSWORD", "POSTGRES_PASSWORD"}
@@ -180,10 +186,16 @@ func configureBitnamiPostgres(env map[string]string, secret string) Credentials 
 		delete(env, v+"_FILE")
 	}
 	user := firstSet(env, userVars...)
+	if user == "" && wanted.User != "" {
+		user, env[userVars[0]] = wanted.User, wanted.User
+	}
 	if user == "" {
 		user = "postgres"
 	}
 	db := firstSet(env, dbVars...)
+	if db == "" && wanted.Database != "" {
+		db, env[dbVars[0]] = wanted.Database, wanted.Database
+	}
 	if db == "" {
 		db = "postgres"
 	}

@@ -360,3 +360,21 @@ func TestPostgresProbeIgnoresPGEnv(t *testing.T) {
 		t.Errorf("probe with PG* variables set: %v", err)
 	}
 }
+
+func TestPostgresTakesTheUserAndDatabaseTheAppWantsWhereTheManifestNamesNone(t *testing.T) {
+	for image, vars := range map[string][2]string{
+		"postgres:16":           {"POSTGRES_USER", "POSTGRES_DB"},
+		"bitnami/postgresql:16": {"POSTGRESQL_USERNAME", "POSTGRESQL_DATABASE"},
+	} {
+		st := ForImage(image)
+		cfg := st.Configure(Service{Name: "db", Image: image, Wanted: Credentials{User: "shop", Database: "shop_dev"}}, "s3cret")
+		if cfg.Credentials.User != "shop" || cfg.Credentials.Database != "shop_dev" || cfg.Env[vars[0]] != "shop" || cfg.Env[vars[1]] != "shop_dev" {
+			t.Errorf("%s: credentials %+v env %v", image, cfg.Credentials, cfg.Env)
+		}
+		// The manifest's own choice wins over what the app asks.
+		cfg = st.Configure(Service{Name: "db", Image: image, Env: map[string]string{vars[0]: "owner"}, Wanted: Credentials{User: "shop"}}, "s3cret")
+		if cfg.Credentials.User != "owner" {
+			t.Errorf("%s: user %q, want the manifest's owner", image, cfg.Credentials.User)
+		}
+	}
+}

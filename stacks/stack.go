@@ -15,6 +15,10 @@ type Service struct {
 	Image   string // as pinned in the manifest
 	Env     map[string]string
 	Command []string // nil when the manifest does not set one
+	// Wanted is what the app's own URLs and variables ask of this service
+	// (user, database): a stack uses it where the manifest names none, so
+	// `postgres://shop@db/shop` finds a user and a database called shop.
+	Wanted Credentials
 }
 
 // Credentials are how a client logs in to a running service.

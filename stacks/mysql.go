@@ -83,7 +83,7 @@ func (m MySQL) Configure(svc Service, secret string) Config {
 	case mysqlBitnamiMDB:
 		creds = configureBitnamiMySQL(env, "MARIADB_", secret)
 	default:
-		creds = configureOfficialMySQL(env, m.family == mysqlMariaDB, secret)
+		creds = configureOfficialMySQL(env, m.family == mysqlMariaDB, secret, svc.Wanted)
 	}
 	return Config{Credentials: creds, Env: env, Command: cloneArgs(svc.Command)}
 }
@@ -91,7 +91,7 @@ func (m MySQL) Configure(svc Service, secret string) Config {
 // configureOfficialMySQL follows the docker-entrypoint.sh of the official
 // mysql and mariadb images. MariaDB reads MARIADB_X first and MYSQL_X as its
 // alias; mysql reads only MYSQL_X.
-func configureOfficialMySQL(env map[string]string, mariadb bool, secret string) Credentials {
+func configureOfficialMySQL(env map[string]string, mariadb bool, secret string, wanted Credentials) Credentials {
 	names := func(suffix string) []string {
 		if mariadb {
 			return []string{"MARIADB_" + suffix, "MYSQL_" + suffix}
@@ -117,6 +117,14 @@ func configureOfficialMySQL(env map[string]string, mariadb bool, secret string) 
 
 	user := firstSet(env, userVars...)
 	db := firstSet(env, dbVars...)
+	// What the app's URL names, where the manifest names nothing: the
+	// database it connects to, and the user it logs in as.
+	if db == "" && wanted.Database != "" {
+		db, env[dbVars[0]] = wanted.Database, wanted.Database
+	}
+	if user == "" && wanted.User != "" && wanted.User != "root" {
+		user, env[userVars[0]] = wanted.User, wanted.User
+	}
 	fillEmpty(env, db, dbVars...)
 	if user == "" || user == "root" {
 		// The images refuse MYSQL_USER=root: root is configured by the root

@@ -150,3 +150,19 @@ func TestMySQLProbeReasons(t *testing.T) {
 		{"too many connections", serve(t, mysqlErrPacket(1040, "Too many connections")), 2 * time.Second, ErrStarting},
 	})
 }
+
+func TestMySQLTakesTheUserAndDatabaseTheAppWantsWhereTheManifestNamesNone(t *testing.T) {
+	for _, image := range []string{"mysql:8.4", "mariadb:11"} {
+		cfg := ForImage(image).Configure(Service{Name: "db", Image: image, Wanted: Credentials{User: "shop", Database: "shop_dev"}}, "s3cret")
+		if cfg.Credentials.User != "shop" || cfg.Credentials.Database != "shop_dev" || cfg.Credentials.Password != "s3cret" {
+			t.Errorf("%s: credentials %+v", image, cfg.Credentials)
+		}
+		user, db := "MYSQL_USER", "MYSQL_DATABASE"
+		if image == "mariadb:11" {
+			user, db = "MARIADB_USER", "MARIADB_DATABASE"
+		}
+		if cfg.Env[user] != "shop" || cfg.Env[db] != "shop_dev" {
+			t.Errorf("%s: env %v", image, cfg.Env)
+		}
+	}
+}

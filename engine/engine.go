@@ -89,7 +89,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	}
 	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, appRestart: make(chan struct{}, 1)}
 
-	cfg, cfgPath, err := manifest.LoadConfig(opts.WorkingDir)
+	cfg, _, err := manifest.LoadConfig(opts.WorkingDir)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,6 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	if s.appCmd == nil && cfg != nil {
 		s.appCmd = []string(cfg.App.Command)
 	}
-	_ = cfgPath
 
 	s.dotenv = map[string]string{}
 	if env, err := godotenv.Read(filepath.Join(proj.WorkingDir, ".env")); err == nil {
@@ -346,9 +345,4 @@ func (s *Session) SetSink(sink Sink) {
 		sink = func(Event) {}
 	}
 	s.sink = sink
-}
-
-// Docker is the engine client the session uses (nil before it connected).
-func (s *Session) DockerInfo() (endpoint, version string) {
-	return s.info.Endpoint, s.info.ServerVersion
 }

@@ -100,6 +100,7 @@ func down(ctx context.Context, client docker.Client, stateDir, project string, e
 	// Every generated password belongs to the data it was initialised with:
 	// with the data gone, the next up generates new ones.
 	sf.Secrets = map[string]string{}
+	sf.VarSecrets = map[string]string{}
 	if err := sf.Save(); err != nil {
 		return res, err
 	}

@@ -14,7 +14,7 @@ import (
 func kindsPlan(t *testing.T, st *state, appEnv map[string]string, services ...manifest.Service) *plan {
 	t.Helper()
 	proj := &manifest.Project{Name: "shop", Files: []string{"/src/shop/compose.yaml"}}
-	proj.Services = append(proj.Services, manifest.Service{Name: "app", Build: true, Environment: appEnv})
+	proj.Services = append(proj.Services, manifest.Service{Name: "app", Build: true, Environment: tenv(appEnv)})
 	proj.Services = append(proj.Services, services...)
 	p, err := buildPlan(proj, st, testPlanOptions())
 	if err != nil {
@@ -45,19 +45,18 @@ func wantEnv(t *testing.T, env map[string]EnvVar, svc string, want map[string]st
 }
 
 func TestAppEnvMySQL(t *testing.T) {
-	ph := manifest.Placeholder
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
 		"MYSQL_HOST":     "mysql",
 		"MYSQL_PORT":     "3306",
 		"MYSQL_USER":     "shop",
-		"MYSQL_PASSWORD": ph("DB_PASS"),
+		"MYSQL_PASSWORD": "${DB_PASS}",
 		"MYSQL_DATABASE": "shop",
-		"DB_DSN":         "mysql://shop:" + ph("DB_PASS") + "@mysql:3306/shop",
-	}, manifest.Service{Name: "mysql", Image: "mysql:8.0", Environment: map[string]string{
-		"MYSQL_ROOT_PASSWORD": ph("ROOT_PASS"), "MYSQL_USER": "shop", "MYSQL_PASSWORD": ph("DB_PASS"), "MYSQL_DATABASE": "shop",
-	}})
-	pw := st.Secrets["mysql"]
+		"DB_DSN":         "mysql://shop:${DB_PASS}@mysql:3306/shop",
+	}, manifest.Service{Name: "mysql", Image: "mysql:8.0", Environment: tenv(map[string]string{
+		"MYSQL_ROOT_PASSWORD": "${ROOT_PASS}", "MYSQL_USER": "shop", "MYSQL_PASSWORD": "${DB_PASS}", "MYSQL_DATABASE": "shop",
+	})})
+	pw := passwordOf(t, p, "mysql")
 	env := appEnvOf(t, p)
 	url := "mysql://shop:" + pw + "@127.0.0.1:3306/shop"
 	wantEnv(t, env, "mysql", map[string]string{
@@ -80,7 +79,7 @@ func TestAppEnvDatabaseURLPrefersPostgresOverMySQL(t *testing.T) {
 	for _, names := range [][2]string{{"a-mysql", "b-postgres"}, {"b-mysql", "a-postgres"}} {
 		st := newState()
 		p := kindsPlan(t, st, nil,
-			manifest.Service{Name: names[0], Image: "mariadb:10.11", Environment: map[string]string{"MARIADB_ROOT_PASSWORD": "x"}},
+			manifest.Service{Name: names[0], Image: "mariadb:10.11", Environment: tenv(map[string]string{"MARIADB_ROOT_PASSWORD": "x"})},
 			manifest.Service{Name: names[1], Image: "postgres:16"},
 		)
 		env := appEnvOf(t, p)
@@ -94,19 +93,18 @@ func TestAppEnvDatabaseURLPrefersPostgresOverMySQL(t *testing.T) {
 }
 
 func TestAppEnvRabbitMQ(t *testing.T) {
-	ph := manifest.Placeholder
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
-		"AMQP_URL":      "amqp://shop:" + ph("RABBIT_PASS") + "@rabbitmq:5672/",
+		"AMQP_URL":      "amqp://shop:${RABBIT_PASS}@rabbitmq:5672/",
 		"RABBITMQ_HOST": "rabbitmq",
 		"RABBITMQ_PORT": "5672",
 		"RABBITMQ_USER": "shop",
-		"RABBITMQ_PASS": ph("RABBIT_PASS"),
+		"RABBITMQ_PASS": "${RABBIT_PASS}",
 	}, manifest.Service{Name: "rabbitmq", Image: "rabbitmq:3-management",
-		Environment: map[string]string{"RABBITMQ_DEFAULT_USER": "shop", "RABBITMQ_DEFAULT_PASS": ph("RABBIT_PASS")},
+		Environment: tenv(map[string]string{"RABBITMQ_DEFAULT_USER": "shop", "RABBITMQ_DEFAULT_PASS": "${RABBIT_PASS}"}),
 		Ports:       []manifest.Port{{Target: 5672, Published: "5672"}, {Target: 15672, Published: "15672"}},
 	})
-	pw := st.Secrets["rabbitmq"]
+	pw := passwordOf(t, p, "rabbitmq")
 	env := appEnvOf(t, p)
 	wantEnv(t, env, "rabbitmq", map[string]string{
 		"AMQP_URL":      "amqp://shop:" + pw + "@127.0.0.1:5672/",
@@ -123,14 +121,13 @@ func TestAppEnvRabbitMQ(t *testing.T) {
 }
 
 func TestAppEnvMongo(t *testing.T) {
-	ph := manifest.Placeholder
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
-		"MONGO_URL": "mongodb://root:" + ph("PW") + "@mongo:27017/app?authSource=admin",
-	}, manifest.Service{Name: "mongo", Image: "mongo:7", Environment: map[string]string{
-		"MONGO_INITDB_ROOT_USERNAME": "root", "MONGO_INITDB_ROOT_PASSWORD": ph("PW"), "MONGO_INITDB_DATABASE": "app",
-	}})
-	pw := st.Secrets["mongo"]
+		"MONGO_URL": "mongodb://root:${PW}@mongo:27017/app?authSource=admin",
+	}, manifest.Service{Name: "mongo", Image: "mongo:7", Environment: tenv(map[string]string{
+		"MONGO_INITDB_ROOT_USERNAME": "root", "MONGO_INITDB_ROOT_PASSWORD": "${PW}", "MONGO_INITDB_DATABASE": "app",
+	})})
+	pw := passwordOf(t, p, "mongo")
 	env := appEnvOf(t, p)
 	u, err := url.Parse(env["MONGO_URL"].Value)
 	if err != nil {
@@ -152,7 +149,7 @@ func TestAppEnvMemcachedAndKafkaServerLists(t *testing.T) {
 		"OTHER_SERVERS":     "external.example.com:11211",
 	},
 		manifest.Service{Name: "memcached", Image: "memcached:1.6-alpine"},
-		manifest.Service{Name: "kafka", Image: "apache/kafka:3.8.0", Environment: map[string]string{"KAFKA_NODE_ID": "3"}},
+		manifest.Service{Name: "kafka", Image: "apache/kafka:3.8.0", Environment: tenv(map[string]string{"KAFKA_NODE_ID": "3"})},
 	)
 	env := appEnvOf(t, p)
 	wantEnv(t, env, "memcached", map[string]string{"MEMCACHED_SERVERS": "127.0.0.1:11211", "MEMCACHE_SERVERS": "127.0.0.1:11211"})
@@ -188,12 +185,11 @@ func TestPlanKafkaAdvertisesTheHostPort(t *testing.T) {
 }
 
 func TestAppEnvNATS(t *testing.T) {
-	ph := manifest.Placeholder
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
-		"NATS_SERVERS": "nats://app:" + ph("NATS_PASS") + "@nats:4222",
-	}, manifest.Service{Name: "nats", Image: "nats:2.10", Command: []string{"-js", "--user", "app", "--pass", ph("NATS_PASS")}})
-	pw := st.Secrets["nats"]
+		"NATS_SERVERS": "nats://app:${NATS_PASS}@nats:4222",
+	}, manifest.Service{Name: "nats", Image: "nats:2.10", Command: tcmd([]string{"-js", "--user", "app", "--pass", "${NATS_PASS}"})})
+	pw := passwordOf(t, p, "nats")
 	env := appEnvOf(t, p)
 	want := "nats://app:" + pw + "@127.0.0.1:4222"
 	wantEnv(t, env, "nats", map[string]string{"NATS_SERVERS": want, "NATS_URL": want})
@@ -205,13 +201,13 @@ func TestAppEnvNATS(t *testing.T) {
 func TestAppEnvElasticsearchAndOpenSearch(t *testing.T) {
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
-		"ELASTICSEARCH_HOSTS": "https://elastic:" + manifest.Placeholder("ES_PW") + "@es:9200",
+		"ELASTICSEARCH_HOSTS": "https://elastic:${ES_PW}@es:9200",
 	},
-		manifest.Service{Name: "es", Image: "docker.elastic.co/elasticsearch/elasticsearch:8.15.0", Environment: map[string]string{"ELASTIC_PASSWORD": manifest.Placeholder("ES_PW")}},
-		manifest.Service{Name: "search", Image: "opensearchproject/opensearch:2.17.0", Environment: map[string]string{"DISABLE_SECURITY_PLUGIN": "true"}},
+		manifest.Service{Name: "es", Image: "docker.elastic.co/elasticsearch/elasticsearch:8.15.0", Environment: tenv(map[string]string{"ELASTIC_PASSWORD": "${ES_PW}"})},
+		manifest.Service{Name: "search", Image: "opensearchproject/opensearch:2.17.0", Environment: tenv(map[string]string{"DISABLE_SECURITY_PLUGIN": "true"})},
 	)
 	env := appEnvOf(t, p)
-	want := "http://elastic:" + st.Secrets["es"] + "@127.0.0.1:9200"
+	want := "http://elastic:" + passwordOf(t, p, "es") + "@127.0.0.1:9200"
 	wantEnv(t, env, "es", map[string]string{"ELASTICSEARCH_HOSTS": want, "ELASTICSEARCH_URL": want})
 	if !strings.Contains(env["ELASTICSEARCH_HOSTS"].Note, "https:// changed to http://") {
 		t.Errorf("ELASTICSEARCH_HOSTS note %q does not explain the scheme change", env["ELASTICSEARCH_HOSTS"].Note)
@@ -222,18 +218,17 @@ func TestAppEnvElasticsearchAndOpenSearch(t *testing.T) {
 }
 
 func TestAppEnvMinIO(t *testing.T) {
-	ph := manifest.Placeholder
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
 		"S3_ENDPOINT":           "http://minio:9000",
-		"AWS_ACCESS_KEY_ID":     ph("MINIO_USER"),
-		"AWS_SECRET_ACCESS_KEY": ph("MINIO_PASSWORD"),
+		"AWS_ACCESS_KEY_ID":     "${MINIO_USER}",
+		"AWS_SECRET_ACCESS_KEY": "${MINIO_PASSWORD}",
 		"S3_BUCKET":             "uploads",
 	}, manifest.Service{Name: "minio", Image: "minio/minio:RELEASE.2024-08-17T01-24-54Z",
-		Command:     []string{"server", "/data", "--console-address", ":9001"},
-		Environment: map[string]string{"MINIO_ROOT_USER": ph("MINIO_USER"), "MINIO_ROOT_PASSWORD": ph("MINIO_PASSWORD")},
+		Command:     tcmd([]string{"server", "/data", "--console-address", ":9001"}),
+		Environment: tenv(map[string]string{"MINIO_ROOT_USER": "${MINIO_USER}", "MINIO_ROOT_PASSWORD": "${MINIO_PASSWORD}"}),
 	})
-	pw := st.Secrets["minio"]
+	pw := passwordOf(t, p, "minio")
 	env := appEnvOf(t, p)
 	// The endpoint carries no credentials: S3 clients take the keys apart.
 	wantEnv(t, env, "minio", map[string]string{"S3_ENDPOINT": "http://127.0.0.1:9000", "AWS_REGION": "us-east-1"})
@@ -257,11 +252,11 @@ func TestAppEnvMinIO(t *testing.T) {
 func TestAppEnvFillsConventionalVariablesLeftEmpty(t *testing.T) {
 	st := newState()
 	p := kindsPlan(t, st, map[string]string{
-		"DATABASE_URL": manifest.Placeholder("DATABASE_URL"),
+		"DATABASE_URL": "${DATABASE_URL}",
 		"REDIS_URL":    "redis://cache:6379/0",
 	}, manifest.Service{Name: "db", Image: "postgres:16"}, manifest.Service{Name: "cache", Image: "redis:7"})
 	env := appEnvOf(t, p)
-	if got := env["DATABASE_URL"]; got.Service != "db" || !strings.HasPrefix(got.Value, "postgres://postgres:"+st.Secrets["db"]+"@127.0.0.1:") {
+	if got := env["DATABASE_URL"]; got.Service != "db" || !strings.HasPrefix(got.Value, "postgres://postgres:"+passwordOf(t, p, "db")+"@127.0.0.1:") {
 		t.Errorf("DATABASE_URL = %+v, want parity's", got)
 	}
 	if got := env["REDIS_URL"]; got.Value != "redis://127.0.0.1:6379/0" {

@@ -11,28 +11,27 @@ import (
 // quickstart is the shape of a typical production manifest: Postgres and
 // Redis with credentials from unset variables, and an app built from source.
 func quickstart() *manifest.Project {
-	ph := manifest.Placeholder
 	return &manifest.Project{
 		Name:  "shop",
 		Files: []string{"/src/shop/compose.yaml"},
 		Services: []manifest.Service{
-			{Name: "app", Build: true, DependsOn: []string{"cache", "db"}, Environment: map[string]string{
-				"DATABASE_URL": "postgres://app:" + ph("DB_PASSWORD") + "@db:5432/app?sslmode=require",
-				"REDIS_URL":    "redis://:" + ph("REDIS_PASSWORD") + "@cache:6379/0",
+			{Name: "app", Build: true, DependsOn: []string{"cache", "db"}, Environment: tenv(map[string]string{
+				"DATABASE_URL": "postgres://app:${DB_PASSWORD}@db:5432/app?sslmode=require",
+				"REDIS_URL":    "redis://:${REDIS_PASSWORD}@cache:6379/0",
 				"DB_HOST":      "db",
 				"DB_PORT":      "5432",
 				"DB_USER":      "app",
-				"DB_PASSWORD":  ph("DB_PASSWORD"),
+				"DB_PASSWORD":  "${DB_PASSWORD}",
 				"REDIS_HOST":   "cache",
 				"REDIS_PORT":   "6379",
 				"CACHE_DRIVER": "cache",
 				"LOG_LEVEL":    "info",
-				"SENTRY_DSN":   ph("SENTRY_DSN"),
-			}},
-			{Name: "cache", Image: "redis:7", Command: []string{"redis-server", "--requirepass", ph("REDIS_PASSWORD")}},
-			{Name: "db", Image: "postgres:15.4", Environment: map[string]string{
-				"POSTGRES_USER": "app", "POSTGRES_PASSWORD": ph("DB_PASSWORD"), "POSTGRES_DB": "app",
-			}},
+				"SENTRY_DSN":   "${SENTRY_DSN}",
+			})},
+			{Name: "cache", Image: "redis:7", Command: tcmd([]string{"redis-server", "--requirepass", "${REDIS_PASSWORD}"})},
+			{Name: "db", Image: "postgres:15.4", Environment: tenv(map[string]string{
+				"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "${DB_PASSWORD}", "POSTGRES_DB": "app",
+			})},
 		},
 		Unset: []string{"DB_PASSWORD", "REDIS_PASSWORD", "SENTRY_DSN"},
 	}
@@ -53,7 +52,9 @@ func testPlanOptions(taken ...int) planOptions {
 	}
 }
 
-func newState() *state { return &state{Ports: map[string]int{}, Secrets: map[string]string{}} }
+func newState() *state {
+	return &state{Ports: map[string]int{}, Secrets: map[string]string{}, VarSecrets: map[string]string{}}
+}
 
 func envMap(vars []EnvVar) map[string]EnvVar {
 	m := map[string]EnvVar{}
@@ -71,7 +72,7 @@ func TestAppEnvPointsManifestValuesAtLocalServices(t *testing.T) {
 	}
 	vars, warnings := computeAppEnv(appEnvInput{Plan: p})
 	env := envMap(vars)
-	dbPass, redisPass := st.Secrets["db"], st.Secrets["cache"]
+	dbPass, redisPass := passwordOf(t, p, "db"), passwordOf(t, p, "cache")
 	if dbPass == "" || redisPass == "" || dbPass == redisPass {
 		t.Fatalf("secrets not generated per service: %v", st.Secrets)
 	}
@@ -170,7 +171,7 @@ func TestAppEnvFollowsATakenPort(t *testing.T) {
 
 func TestAppEnvDefaultsWhenTheManifestNamesNoURL(t *testing.T) {
 	proj := &manifest.Project{Name: "p", Services: []manifest.Service{
-		{Name: "web", Build: true, Environment: map[string]string{"PGHOST": "postgres", "PGPORT": "5432"}},
+		{Name: "web", Build: true, Environment: tenv(map[string]string{"PGHOST": "postgres", "PGPORT": "5432"})},
 		{Name: "postgres", Image: "postgres:16"},
 		{Name: "redis", Image: "redis:7.2"},
 	}}
@@ -181,7 +182,7 @@ func TestAppEnvDefaultsWhenTheManifestNamesNoURL(t *testing.T) {
 	}
 	vars, _ := computeAppEnv(appEnvInput{Plan: p})
 	env := envMap(vars)
-	want := "postgres://postgres:" + st.Secrets["postgres"] + "@127.0.0.1:5432/postgres?sslmode=disable"
+	want := "postgres://postgres:" + passwordOf(t, p, "postgres") + "@127.0.0.1:5432/postgres?sslmode=disable"
 	if env["DATABASE_URL"].Value != want {
 		t.Errorf("DATABASE_URL = %q, want %q", env["DATABASE_URL"].Value, want)
 	}
@@ -251,12 +252,12 @@ func TestProxiesAndSidecarsOfTheAppAreLeftOut(t *testing.T) {
 // local database the app's own URL can use.
 func TestTheAppsURLNamesTheUserAndDatabaseTheManifestLeavesOut(t *testing.T) {
 	proj := &manifest.Project{Name: "p", Services: []manifest.Service{
-		{Name: "web", Build: true, Environment: map[string]string{
-			"DATABASE_URL": "postgres://shop:" + manifest.Placeholder("PW") + "@db:5432/shop_production",
+		{Name: "web", Build: true, Environment: tenv(map[string]string{
+			"DATABASE_URL": "postgres://shop:${PW}@db:5432/shop_production",
 			"OTHER_HOST":   "pg2", "OTHER_USER": "reporting", "OTHER_NAME": "reports",
-		}},
+		})},
 		{Name: "db", Image: "postgres:16"},
-		{Name: "pg2", Image: "postgres:16", Environment: map[string]string{"POSTGRES_DB": "fixed"}},
+		{Name: "pg2", Image: "postgres:16", Environment: tenv(map[string]string{"POSTGRES_DB": "fixed"})},
 	}}
 	p, err := buildPlan(proj, newState(), testPlanOptions())
 	if err != nil {
@@ -274,4 +275,50 @@ func TestTheAppsURLNamesTheUserAndDatabaseTheManifestLeavesOut(t *testing.T) {
 	if u := envMap(vars)["DATABASE_URL"].Value; !strings.HasPrefix(u, "postgres://shop:") || !strings.Contains(u, "/shop_production?") {
 		t.Errorf("DATABASE_URL %s", u)
 	}
+}
+
+// tv is a manifest value written as in a Compose file: each ${NAME} is a
+// variable unset on this machine.
+func tv(s string) manifest.Value {
+	var v manifest.Value
+	for s != "" {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			v = append(v, manifest.Part{Text: s})
+			break
+		}
+		if i > 0 {
+			v = append(v, manifest.Part{Text: s[:i]})
+		}
+		end := strings.IndexByte(s[i:], '}')
+		v = append(v, manifest.Part{Unset: s[i+2 : i+end]})
+		s = s[i+end+1:]
+	}
+	return v
+}
+
+func tenv(m map[string]string) map[string]manifest.Value {
+	out := make(map[string]manifest.Value, len(m))
+	for k, s := range m {
+		out[k] = tv(s)
+	}
+	return out
+}
+
+func tcmd(args []string) []manifest.Value {
+	out := make([]manifest.Value, len(args))
+	for i, a := range args {
+		out[i] = tv(a)
+	}
+	return out
+}
+
+// passwordOf is the password the service's container is configured with.
+func passwordOf(t *testing.T, p *plan, service string) string {
+	t.Helper()
+	ps := p.service(service)
+	if ps == nil {
+		t.Fatalf("no service %s in the plan", service)
+	}
+	return ps.Credentials.Password
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parity-dev/parity/engine/connstr"
 	"github.com/parity-dev/parity/engine/docker"
 	"github.com/parity-dev/parity/engine/manifest"
 	"github.com/parity-dev/parity/stacks"
@@ -257,28 +257,38 @@ func leansOn(svc *manifest.Service, backing map[string]bool) string {
 	}
 	keys := sortedKeys(svc.Environment)
 	for _, k := range keys {
-		if host := hostIn(svc.Environment[k]); host != "" && backing[host] {
+		if host := hostIn(svc.Environment[k].String()); host != "" && backing[host] {
 			return fmt.Sprintf("its %s points at %s", k, host)
 		}
 	}
 	return ""
 }
 
-// hostIn returns the host a value names: the host of a URL, a bare host, or host:port.
+// hostIn returns the first host a value names: in a connection string of
+// any form, a bare host, or host:port.
 func hostIn(v string) string {
-	if h, _, ok := urlHost(v); ok {
-		return h
-	}
-	h := v
-	if i := strings.LastIndexByte(h, ':'); i > 0 {
-		if _, err := strconv.Atoi(h[i+1:]); err == nil {
-			h = h[:i]
-		}
-	}
-	if h == "" || strings.ContainsAny(h, " /@=") {
+	c, ok := connstr.Parse(v)
+	if !ok || len(c.Hosts()) == 0 {
 		return ""
 	}
-	return h
+	return c.Hosts()[0].Name
+}
+
+// hostPort maps a container port to its host port, falling back to the main port.
+func (ps *plannedService) hostPort(container int) int {
+	if h, ok := ps.Ports[container]; ok {
+		return h
+	}
+	return ps.Ports[ps.MainPort]
+}
+
+// literalEnv is an environment as Compose would give it: unset variables empty.
+func literalEnv(env map[string]manifest.Value) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = v.String()
+	}
+	return out
 }
 
 // buildPlan turns a manifest into the desired state, choosing ports and
@@ -326,29 +336,17 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 		ps.PullRef = lockedRef(ps.PullRef, digest)
 	}
 
-	// Unset variables arrive as placeholders. The stack sees them as empty
-	// values; afterwards the values it chose for those positions become the
-	// bindings of the variables, so the app's ${DB_PASSWORD} gets the same
-	// generated password the container was given.
+	// Variables unset on this machine that carry a password get one
+	// generated secret per variable, shared by every service and app
+	// variable that names it. The stack then sees them as set.
+	if ps.Role == RoleBacking {
+		bindPasswords(p, svc, st)
+	}
 	env := map[string]string{}
-	envVar := map[string]string{} // env key -> variable it was exactly
 	for k, v := range svc.Environment {
-		if name, ok := manifest.OnlyPlaceholder(v); ok {
-			envVar[k] = name
-		}
-		env[k] = manifest.ReplaceUnset(v, p.bound)
+		env[k] = v.Resolve(p.bound)
 	}
-	var cmd []string
-	cmdVar := map[int]string{}
-	if svc.Command != nil {
-		cmd = make([]string, len(svc.Command))
-		for i, a := range svc.Command {
-			if name, ok := manifest.OnlyPlaceholder(a); ok {
-				cmdVar[i] = name
-			}
-			cmd[i] = manifest.ReplaceUnset(a, p.bound)
-		}
-	}
+	cmd := manifest.Strings(svc.Command, p.bound)
 
 	ps.MainPort = 0
 	if ps.Role == RoleBacking {
@@ -363,15 +361,18 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 		}
 		ps.Stack = stacks.Generic(ps.MainPort)
 	}
-	for k, name := range envVar {
-		if v, ok := ps.Config.Env[k]; ok && v != "" {
-			p.bind(name, v)
+	// The other unset variables the service's values were exactly (a user,
+	// a database, a password under an unusual name) take what the stack
+	// chose for those places, so the app's references to them agree.
+	for k, v := range svc.Environment {
+		if name, ok := v.OnlyUnset(); ok && ps.Config.Env[k] != "" {
+			p.bind(name, ps.Config.Env[k])
 		}
 	}
-	if ps.Config.Command != nil && len(ps.Config.Command) == len(cmd) {
-		for i, name := range cmdVar {
-			if v := ps.Config.Command[i]; v != "" {
-				p.bind(name, v)
+	if len(ps.Config.Command) == len(svc.Command) {
+		for i, v := range svc.Command {
+			if name, ok := v.OnlyUnset(); ok && ps.Config.Command[i] != "" {
+				p.bind(name, ps.Config.Command[i])
 			}
 		}
 	}
@@ -424,9 +425,9 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 	spec := docker.ContainerSpec{
 		Name:       containerName(p.Project.Name, ps.Name),
 		Image:      ps.PullRef,
-		Env:        envList(ps.Config.Env, p.bound),
-		Cmd:        unsetEmptied(ps.Config.Command, p.bound),
-		Entrypoint: unsetEmptied(svc.Entrypoint, p.bound),
+		Env:        envList(ps.Config.Env),
+		Cmd:        ps.Config.Command,
+		Entrypoint: manifest.Strings(svc.Entrypoint, p.bound),
 		User:       svc.User,
 		WorkingDir: svc.WorkingDir,
 		Labels:     labels,
@@ -585,21 +586,10 @@ func (st *state) portUsed(port int) bool {
 	return false
 }
 
-func envList(env map[string]string, bound func(string) (string, bool)) []string {
+func envList(env map[string]string) []string {
 	out := make([]string, 0, len(env))
 	for _, k := range sortedKeys(env) {
-		out = append(out, k+"="+manifest.ReplaceUnset(env[k], bound))
-	}
-	return out
-}
-
-func unsetEmptied(args []string, bound func(string) (string, bool)) []string {
-	if args == nil {
-		return nil
-	}
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = manifest.ReplaceUnset(a, bound)
+		out = append(out, k+"="+env[k])
 	}
 	return out
 }
@@ -642,37 +632,41 @@ func wantedBy(p *plan, ps *plannedService) stacks.Credentials {
 	for _, a := range ps.Svc.Aliases {
 		names[a] = true
 	}
-	known := func(v string) bool { return v != "" && len(manifest.UnsetVars(v)) == 0 }
 	var w stacks.Credentials
+	want := func(user, db string) {
+		if w.User == "" && user != "" {
+			w.User = user
+		}
+		if w.Database == "" && db != "" && !strings.Contains(db, "/") {
+			w.Database = db
+		}
+	}
 	for _, app := range p.apps() {
-		env := app.Svc.Environment
+		env := literalEnv(app.Svc.Environment)
 		for _, k := range sortedKeys(env) {
-			u, err := url.Parse(env[k])
-			if err != nil || u.Scheme == "" || !names[u.Hostname()] {
+			c, ok := connstr.ParseStrict(env[k])
+			if !ok || len(c.Hosts()) == 0 || !names[c.Hosts()[0].Name] {
 				continue
 			}
-			if user := u.User.Username(); w.User == "" && known(user) {
-				w.User = user
-			}
-			if db := strings.TrimPrefix(u.Path, "/"); w.Database == "" && known(db) && !strings.Contains(db, "/") {
-				w.Database = db
-			}
+			user, _ := c.User()
+			want(user, c.Database())
 		}
 		for _, k := range sortedKeys(env) {
-			pre, ok := keyPrefix(k, []string{"HOST", "HOSTNAME"})
-			if !ok || !names[env[k]] {
+			prefix, field := stacks.SplitVar(k)
+			if field != stacks.FieldHost || !names[hostIn(env[k])] {
 				continue
 			}
-			for _, suffix := range []string{"USER", "USERNAME"} {
-				if v := env[pre+suffix]; w.User == "" && known(v) {
-					w.User = v
+			var user, db string
+			for _, sk := range sortedKeys(env) {
+				switch p, f := stacks.SplitVar(sk); {
+				case p != prefix:
+				case f == stacks.FieldUser && user == "":
+					user = env[sk]
+				case f == stacks.FieldDatabase && db == "":
+					db = env[sk]
 				}
 			}
-			for _, suffix := range []string{"NAME", "DATABASE", "DB"} {
-				if v := env[pre+suffix]; w.Database == "" && known(v) {
-					w.Database = v
-				}
-			}
+			want(user, db)
 		}
 	}
 	return w

@@ -102,7 +102,7 @@ func (s *Session) Preview() (Preview, error) {
 // peekState reads the project's state without locking it; a missing file is
 // an empty state.
 func peekState(dir, project string) (state, error) {
-	st := state{Ports: map[string]int{}, Secrets: map[string]string{}}
+	st := state{Ports: map[string]int{}, Secrets: map[string]string{}, VarSecrets: map[string]string{}}
 	data, err := os.ReadFile(projectStatePath(dir, project))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -118,6 +118,9 @@ func peekState(dir, project string) (state, error) {
 	}
 	if st.Secrets == nil {
 		st.Secrets = map[string]string{}
+	}
+	if st.VarSecrets == nil {
+		st.VarSecrets = map[string]string{}
 	}
 	return st, nil
 }

@@ -39,6 +39,11 @@ type state struct {
 	// Secrets maps a service to its generated password. It is kept while the
 	// service's data volume lives and dropped with `down --volumes`.
 	Secrets map[string]string `json:"secrets"`
+	// VarSecrets maps a manifest variable unset on this machine that
+	// carries a password (DB_PASSWORD) to the secret generated for it, shared
+	// by every service and app variable that names it. Dropped with
+	// `down --volumes`, like Secrets.
+	VarSecrets map[string]string `json:"variable_secrets,omitempty"`
 }
 
 // stateFile is the on-disk state of one project, guarded by an exclusive lock
@@ -85,6 +90,9 @@ func openState(dir, project string) (*stateFile, error) {
 	}
 	if sf.Secrets == nil {
 		sf.Secrets = map[string]string{}
+	}
+	if sf.VarSecrets == nil {
+		sf.VarSecrets = map[string]string{}
 	}
 	return sf, nil
 }

@@ -71,7 +71,7 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 		s.warn(w)
 	}
 
-	if err := s.checkVolumes(ctx, &sf.state); err != nil {
+	if err := s.checkVolumes(ctx); err != nil {
 		return err
 	}
 	// Save ports and secrets before creating anything, so an interrupted
@@ -169,7 +169,7 @@ func (s *Session) labels(extra map[string]string) map[string]string {
 
 // checkVolumes refuses to start a service on data that was initialised with
 // a password parity no longer has, and never adopts a volume it did not create.
-func (s *Session) checkVolumes(ctx context.Context, st *state) error {
+func (s *Session) checkVolumes(ctx context.Context) error {
 	for _, ps := range s.plan.containers() {
 		if ps.DataVolume == "" {
 			continue
@@ -185,11 +185,12 @@ func (s *Session) checkVolumes(ctx context.Context, st *state) error {
 			return fmt.Errorf("volume %s exists but was not created by parity for service %s of project %s; parity never uses a volume it did not create: remove or rename it (docker volume rm %s), or choose another project name with -p",
 				ps.DataVolume, ps.Name, s.project.Name, ps.DataVolume)
 		}
-		if ps.Role == RoleBacking {
-			want := secretHash(st.Secrets[ps.Name])
-			if got := vol.Labels[LabelSecretHash]; got != "" && got != want {
-				return fmt.Errorf("volume %s holds %s data created with another password than the one in parity's state (%s); reset the data with `parity down --volumes`, or restore the state file from a backup",
-					ps.DataVolume, ps.Name, projectStatePath(s.stateDir, s.project.Name))
+		// Compare with the password the container is configured with now:
+		// a kind without auth has none, and that is no mismatch.
+		if ps.Role == RoleBacking && stacks.CredentialsInData(ps.Stack.Kind()) {
+			if got := vol.Labels[LabelSecretHash]; got != "" && got != secretHash(ps.Credentials.Password) {
+				return fmt.Errorf("volume %s holds %s data initialised with another password than the one the service gets now (%s); the data keeps its first password: set it back, or start with fresh data with `parity down --volumes`",
+					ps.DataVolume, ps.Name, s.passwordSource(ps))
 			}
 		}
 	}

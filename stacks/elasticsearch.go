@@ -150,6 +150,7 @@ func (e Elasticsearch) configureElastic(env map[string]string, secret string) Cr
 		delete(env, "ELASTIC_PASSWORD")
 		return Credentials{}
 	}
+	secret = password(env, secret, "ELASTIC_PASSWORD")
 	env["ELASTIC_PASSWORD"] = secret
 	env["xpack.security.enabled"] = "true"
 	// Set explicitly so the image's first-start security autoconfiguration
@@ -175,7 +176,7 @@ func (e Elasticsearch) configureOpenSearch(env map[string]string, secret string)
 	// OPENSEARCH_INITIAL_ADMIN_PASSWORD and requires a strong one; before,
 	// admin's password is "admin".
 	if e.major > 2 || (e.major == 2 && e.minor >= 12) || e.major == 0 {
-		pw := strongPassword(secret)
+		pw := password(env, strongPassword(secret), "OPENSEARCH_INITIAL_ADMIN_PASSWORD")
 		env["OPENSEARCH_INITIAL_ADMIN_PASSWORD"] = pw
 		return Credentials{User: "admin", Password: pw}
 	}
@@ -202,6 +203,7 @@ func (e Elasticsearch) configureBitnami(env map[string]string, secret string) Cr
 		return Credentials{}
 	}
 	delete(env, p+"_PASSWORD_FILE")
+	secret = password(env, secret, p+"_PASSWORD")
 	env[p+"_PASSWORD"] = secret
 	env[p+"_ENABLE_REST_TLS"] = "false"
 	return Credentials{User: user, Password: secret}

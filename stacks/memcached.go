@@ -53,6 +53,7 @@ func (m Memcached) Configure(svc Service, secret string) Config {
 	var creds Credentials
 	if m.bitnami && anySet(env, "MEMCACHED_PASSWORD", "MEMCACHED_PASSWORD_FILE") {
 		delete(env, "MEMCACHED_PASSWORD_FILE")
+		secret = password(env, secret, "MEMCACHED_PASSWORD")
 		user := firstSet(env, "MEMCACHED_USERNAME")
 		if user == "" {
 			user = "root"

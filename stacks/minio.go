@@ -70,6 +70,7 @@ func (m MinIO) Configure(svc Service, secret string) Config {
 	for _, v := range []string{"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"} {
 		delete(env, v+"_FILE")
 	}
+	secret = password(env, secret, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
 	user := firstSet(env, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
 	if user == "" {
 		user = "minioadmin"

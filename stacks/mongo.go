@@ -67,6 +67,7 @@ func (m Mongo) Configure(svc Service, secret string) Config {
 	for _, v := range []string{"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD", "MONGO_INITDB_DATABASE"} {
 		delete(env, v+"_FILE")
 	}
+	secret = password(env, secret, "MONGO_INITDB_ROOT_PASSWORD")
 	db := firstSet(env, "MONGO_INITDB_DATABASE")
 	fillEmpty(env, db, "MONGO_INITDB_DATABASE")
 	if !auth {
@@ -95,15 +96,17 @@ func configureBitnamiMongo(env map[string]string, secret string) Credentials {
 		return Credentials{Database: firstSet(env, "MONGODB_DATABASE")}
 	}
 	delete(env, "ALLOW_EMPTY_PASSWORD")
+	rootSecret := password(env, secret, "MONGODB_ROOT_PASSWORD")
+	secret = password(env, secret, "MONGODB_PASSWORD")
 	root := firstSet(env, "MONGODB_ROOT_USER")
 	if root == "" {
 		root = "root"
 	}
 	fillEmpty(env, root, "MONGODB_ROOT_USER")
-	env["MONGODB_ROOT_PASSWORD"] = secret
+	env["MONGODB_ROOT_PASSWORD"] = rootSecret
 	user, db := firstSet(env, "MONGODB_USERNAME"), firstSet(env, "MONGODB_DATABASE")
 	if user == "" || db == "" {
-		return Credentials{User: root, Password: secret}
+		return Credentials{User: root, Password: rootSecret}
 	}
 	env["MONGODB_PASSWORD"] = secret
 	return Credentials{User: user, Password: secret, Database: db}

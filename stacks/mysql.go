@@ -112,8 +112,10 @@ func configureOfficialMySQL(env map[string]string, mariadb bool, secret string, 
 		delete(env, v)
 		delete(env, v+"_FILE")
 	}
-	setPresent(env, secret, rootVars...)
-	env[rootVars[0]] = secret
+	rootSecret := password(env, secret, rootVars...)
+	secret = password(env, secret, passVars...)
+	setPresent(env, rootSecret, rootVars...)
+	env[rootVars[0]] = rootSecret
 
 	user := firstSet(env, userVars...)
 	db := firstSet(env, dbVars...)
@@ -132,7 +134,7 @@ func configureOfficialMySQL(env map[string]string, mariadb bool, secret string, 
 		for _, v := range slices.Concat(userVars, passVars) {
 			delete(env, v)
 		}
-		return Credentials{User: "root", Password: secret, Database: db}
+		return Credentials{User: "root", Password: rootSecret, Database: db}
 	}
 	fillEmpty(env, user, userVars...)
 	setPresent(env, secret, passVars...)
@@ -151,7 +153,9 @@ func configureBitnamiMySQL(env map[string]string, prefix, secret string) Credent
 		delete(env, prefix+v+"_FILE")
 	}
 	delete(env, "ALLOW_EMPTY_PASSWORD")
-	env[prefix+"ROOT_PASSWORD"] = secret
+	rootSecret := password(env, secret, prefix+"ROOT_PASSWORD")
+	secret = password(env, secret, prefix+"PASSWORD")
+	env[prefix+"ROOT_PASSWORD"] = rootSecret
 	root := firstSet(env, prefix+"ROOT_USER")
 	if root == "" {
 		root = "root"
@@ -163,7 +167,7 @@ func configureBitnamiMySQL(env map[string]string, prefix, secret string) Credent
 	if user == "" || user == root {
 		delete(env, prefix+"USER")
 		delete(env, prefix+"PASSWORD")
-		return Credentials{User: root, Password: secret, Database: db}
+		return Credentials{User: root, Password: rootSecret, Database: db}
 	}
 	fillEmpty(env, user, prefix+"USER")
 	env[prefix+"PASSWORD"] = secret

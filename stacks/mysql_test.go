@@ -41,7 +41,7 @@ func TestMySQLConfigure(t *testing.T) {
 		{
 			"MYSQL_USER=root, which the image refuses: root alone",
 			"mysql:8.0",
-			map[string]string{"MYSQL_USER": "root", "MYSQL_PASSWORD": "x", "MYSQL_ROOT_PASSWORD": "x"},
+			map[string]string{"MYSQL_USER": "root", "MYSQL_PASSWORD": "", "MYSQL_ROOT_PASSWORD": ""},
 			Credentials{User: "root", Password: secret},
 			map[string]string{"MYSQL_USER": "", "MYSQL_PASSWORD": "", "MYSQL_ROOT_PASSWORD": secret},
 		},
@@ -55,7 +55,7 @@ func TestMySQLConfigure(t *testing.T) {
 		{
 			"mariadb with MYSQL_* names only",
 			"mariadb:10.11",
-			map[string]string{"MYSQL_ROOT_PASSWORD": "prod", "MYSQL_DATABASE": "shop"},
+			map[string]string{"MYSQL_ROOT_PASSWORD": "", "MYSQL_DATABASE": "shop"},
 			Credentials{User: "root", Password: secret, Database: "shop"},
 			map[string]string{"MYSQL_ROOT_PASSWORD": secret, "MARIADB_ROOT_PASSWORD": secret},
 		},

@@ -47,6 +47,7 @@ func (NATS) DataDir() string { return "" }
 func (NATS) Configure(svc Service, secret string) Config {
 	env := cloneEnv(svc.Env)
 	cmd := cloneArgs(svc.Command)
+	secret = natsPassword(cmd, secret)
 	var creds Credentials
 	for i := 0; i < len(cmd); i++ {
 		name, value, inline := natsFlag(cmd[i])
@@ -78,6 +79,24 @@ func (NATS) Configure(svc Service, secret string) Config {
 		creds.User = ""
 	}
 	return Config{Credentials: creds, Env: env, Command: cmd}
+}
+
+// natsPassword is the password or token production's command gives, where
+// the repository has it, else secret.
+func natsPassword(cmd []string, secret string) string {
+	for i, arg := range cmd {
+		name, value, inline := natsFlag(arg)
+		if name != "pass" && name != "auth" {
+			continue
+		}
+		if !inline && i+1 < len(cmd) {
+			value = cmd[i+1]
+		}
+		if strings.TrimSpace(value) != "" {
+			return value
+		}
+	}
+	return secret
 }
 
 // natsFlag splits "-pass", "--pass" and "--pass=x" into the option's name,

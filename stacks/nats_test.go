@@ -27,13 +27,13 @@ func TestNATSConfigure(t *testing.T) {
 		},
 		{
 			"single dashes and inline values",
-			[]string{"nats-server", "-user=app", "-pass=prod"},
+			[]string{"nats-server", "-user=app", "-pass="},
 			[]string{"nats-server", "-user=app", "-pass=" + secret},
 			Credentials{User: "app", Password: secret},
 		},
 		{
 			"a token",
-			[]string{"--auth", "prodtoken", "-m", "8222"},
+			[]string{"--auth", "", "-m", "8222"},
 			[]string{"--auth", secret, "-m", "8222"},
 			Credentials{Password: secret},
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -135,6 +134,7 @@ func (p Postgres) Configure(svc Service, secret string) Config {
 }
 
 func configureOfficialPostgres(env map[string]string, secret string, wanted Credentials) Credentials {
+	secret = password(env, secret, "POSTGRES_PASSWORD")
 	// *_FILE variables point at production secrets (/run/secrets/...) that do
 	// not exist here, and the entrypoint exits when it cannot read one; it
 	// also refuses a variable and its _FILE twin set together.
@@ -182,6 +182,8 @@ func configureBitnamiPostgres(env map[string]string, secret string, wanted Crede
 	// Whether production gives the postgres superuser a password of its own,
 	// read before the _FILE variables go.
 	adminPassword := anySet(env, adminVars...) || anySet(env, suffixed(adminVars, "_FILE")...)
+	adminSecret := password(env, password(env, secret, passVars...), adminVars...)
+	secret = password(env, secret, passVars...)
 	for _, v := range slices.Concat(userVars, dbVars, passVars, adminVars) {
 		delete(env, v+"_FILE")
 	}
@@ -212,8 +214,8 @@ func configureBitnamiPostgres(env map[string]string, secret string, wanted Crede
 	// same secret, only where production sets one, so code that needs
 	// superuser rights fails here as it would in production.
 	if adminPassword {
-		setPresent(env, secret, adminVars...)
-		env["POSTGRESQL_POSTGRES_PASSWORD"] = secret
+		setPresent(env, adminSecret, adminVars...)
+		env["POSTGRESQL_POSTGRES_PASSWORD"] = adminSecret
 	}
 	return Credentials{User: user, Password: secret, Database: db}
 }
@@ -333,72 +335,4 @@ func (Postgres) Shell(creds Credentials) []string {
 		cmd = append(cmd, "-d", creds.Database)
 	}
 	return cmd
-}
-
-// firstSet is the first non-empty value among vars. Values of unset
-// variables arrive empty, and images treat an empty variable as unset.
-func firstSet(env map[string]string, vars ...string) string {
-	for _, v := range vars {
-		if s := strings.TrimSpace(env[v]); s != "" {
-			return env[v]
-		}
-	}
-	return ""
-}
-
-// fillEmpty sets those of vars that are present but empty to value, the one
-// the image uses in their place. An empty value is a variable unset on this
-// machine; filled in, the engine can bind that variable to what the
-// container really uses, for the app's own references to it.
-func fillEmpty(env map[string]string, value string, vars ...string) {
-	for _, v := range vars {
-		if s, ok := env[v]; ok && strings.TrimSpace(s) == "" {
-			env[v] = value
-		}
-	}
-}
-
-// setPresent sets those of vars that are present to value.
-func setPresent(env map[string]string, value string, vars ...string) {
-	for _, v := range vars {
-		if _, ok := env[v]; ok {
-			env[v] = value
-		}
-	}
-}
-
-// anySet reports whether any of vars is present, even empty: an empty value
-// is a variable production sets and this machine does not.
-func anySet(env map[string]string, vars ...string) bool {
-	for _, v := range vars {
-		if _, ok := env[v]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-func suffixed(vars []string, suffix string) []string {
-	out := make([]string, len(vars))
-	for i, v := range vars {
-		out[i] = v + suffix
-	}
-	return out
-}
-
-func cloneArgs(args []string) []string {
-	if args == nil {
-		return nil
-	}
-	return append([]string{}, args...)
-}
-
-// cloneEnv is the manifest's environment as a map of the stack's own to
-// change, never nil.
-func cloneEnv(env map[string]string) map[string]string {
-	out := maps.Clone(env)
-	if out == nil {
-		out = map[string]string{}
-	}
-	return out
 }

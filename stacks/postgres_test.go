@@ -30,7 +30,7 @@ func TestPostgresConfigureOfficial(t *testing.T) {
 		},
 		{
 			name:    "user only: database follows the user",
-			env:     map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "prod-password"},
+			env:     map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": ""},
 			creds:   Credentials{User: "app", Password: secret, Database: "app"},
 			wantEnv: map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": secret},
 		},
@@ -100,7 +100,7 @@ func TestPostgresConfigureBitnami(t *testing.T) {
 		},
 		{
 			name:    "custom user without a superuser password stays so",
-			env:     map[string]string{"POSTGRESQL_USERNAME": "app", "POSTGRESQL_DATABASE": "shop", "POSTGRESQL_PASSWORD": "prod"},
+			env:     map[string]string{"POSTGRESQL_USERNAME": "app", "POSTGRESQL_DATABASE": "shop", "POSTGRESQL_PASSWORD": ""},
 			creds:   Credentials{User: "app", Password: secret, Database: "shop"},
 			wantEnv: map[string]string{"POSTGRESQL_USERNAME": "app", "POSTGRESQL_DATABASE": "shop", "POSTGRESQL_PASSWORD": secret},
 		},
@@ -113,7 +113,7 @@ func TestPostgresConfigureBitnami(t *testing.T) {
 		},
 		{
 			name:  "official-style aliases Bitnami also reads",
-			env:   map[string]string{"POSTGRES_USER": "app", "POSTGRES_DB": "shop", "POSTGRES_PASSWORD": "", "POSTGRES_POSTGRES_PASSWORD": "x"},
+			env:   map[string]string{"POSTGRES_USER": "app", "POSTGRES_DB": "shop", "POSTGRES_PASSWORD": "", "POSTGRES_POSTGRES_PASSWORD": ""},
 			creds: Credentials{User: "app", Password: secret, Database: "shop"},
 			wantEnv: map[string]string{"POSTGRES_USER": "app", "POSTGRES_DB": "shop", "POSTGRES_PASSWORD": secret,
 				"POSTGRES_POSTGRES_PASSWORD": secret, "POSTGRESQL_PASSWORD": secret, "POSTGRESQL_POSTGRES_PASSWORD": secret},

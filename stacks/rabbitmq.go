@@ -67,6 +67,7 @@ func (r RabbitMQ) Configure(svc Service, secret string) Config {
 	for _, v := range []string{"RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS", "RABBITMQ_DEFAULT_VHOST"} {
 		delete(env, v+"_FILE")
 	}
+	secret = password(env, secret, "RABBITMQ_DEFAULT_PASS")
 	user := firstSet(env, "RABBITMQ_DEFAULT_USER")
 	if user == "" {
 		// guest may only log in over loopback unless loopback_users says
@@ -92,6 +93,7 @@ func configureBitnamiRabbitMQ(env map[string]string, secret string) Credentials 
 	for _, v := range []string{"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "RABBITMQ_VHOST"} {
 		delete(env, v+"_FILE")
 	}
+	secret = password(env, secret, "RABBITMQ_PASSWORD")
 	user := firstSet(env, "RABBITMQ_USERNAME")
 	if user == "" {
 		user = "user"

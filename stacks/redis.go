@@ -89,6 +89,7 @@ func (r Redis) Configure(svc Service, secret string) Config {
 	// Same length as the manifest's command: the engine maps argument
 	// positions to the values that replaced them.
 	cmd := cloneArgs(svc.Command)
+	secret = redisPassword(r, env, cmd, secret)
 	auth := false
 	for i := range cmd {
 		switch {
@@ -123,6 +124,53 @@ func (r Redis) Configure(svc Service, secret string) Config {
 		creds.Password = secret
 	}
 	return Config{Credentials: creds, Env: env, Command: cmd}
+}
+
+// redisPassword is the password production's manifest gives the server
+// where the repository has it (a literal, or a variable set on this
+// machine), else secret.
+func redisPassword(r Redis, env map[string]string, cmd []string, secret string) string {
+	for i, arg := range cmd {
+		switch {
+		case arg == "--requirepass":
+			if i+1 < len(cmd) && strings.TrimSpace(cmd[i+1]) != "" {
+				return cmd[i+1]
+			}
+		case strings.Contains(arg, "--requirepass"):
+			if v, ok := requirepassValue(arg); ok {
+				return v
+			}
+		}
+	}
+	for _, v := range argVars {
+		if v, ok := requirepassValue(env[v]); ok {
+			return v
+		}
+	}
+	if r.family == redisBitnami || r.family == redisBitnamiValkey {
+		prefix := "REDIS_"
+		if r.family == redisBitnamiValkey {
+			prefix = "VALKEY_"
+		}
+		return password(env, secret, prefix+"PASSWORD", prefix+"REQUIREPASS")
+	}
+	return secret
+}
+
+// requirepassValue is the non-empty value of --requirepass in a shell line.
+func requirepassValue(line string) (string, bool) {
+	words := shellWords(line)
+	for i, w := range words {
+		if w.op || w.text != "--requirepass" || i+1 >= len(words) {
+			continue
+		}
+		// A value the shell computes in the container ($REDIS_PASSWORD,
+		// $(cat /run/secrets/...)) is not known here.
+		if v := words[i+1]; !v.op && !strings.HasPrefix(v.text, "--") && strings.TrimSpace(v.text) != "" && !strings.ContainsAny(v.text, "$`") {
+			return v.text, true
+		}
+	}
+	return "", false
 }
 
 // configureBitnamiRedis sets Bitnami's password variables and reports

@@ -19,63 +19,63 @@ import (
 func TestRedisConfigureCommand(t *testing.T) {
 	tests := []struct {
 		name    string
-		cmd     []string
-		want    []string
-		hasAuth bool
+		cmd      []string
+		want     []string
+		password string // "" when the server has no auth
 	}{
-		{"no command: no auth, as in production", nil, nil, false},
-		{"command without requirepass", []string{"redis-server", "--appendonly", "yes"}, []string{"redis-server", "--appendonly", "yes"}, false},
+		{"no command: no auth, as in production", nil, nil, ""},
+		{"command without requirepass", []string{"redis-server", "--appendonly", "yes"}, []string{"redis-server", "--appendonly", "yes"}, ""},
 		{
-			"separate arguments",
+			"a literal password is production's own: kept",
 			[]string{"redis-server", "--requirepass", "prod-pass", "--appendonly", "yes"},
-			[]string{"redis-server", "--requirepass", secret, "--appendonly", "yes"}, true,
+			[]string{"redis-server", "--requirepass", "prod-pass", "--appendonly", "yes"}, "prod-pass",
 		},
 		{
 			"value of a variable unset here",
 			[]string{"redis-server", "--appendonly", "yes", "--requirepass", ""},
-			[]string{"redis-server", "--appendonly", "yes", "--requirepass", secret}, true,
+			[]string{"redis-server", "--appendonly", "yes", "--requirepass", secret}, secret,
 		},
 		{
 			"options only (the entrypoint adds redis-server)",
-			[]string{"--requirepass", "x"}, []string{"--requirepass", secret}, true,
+			[]string{"--requirepass", ""}, []string{"--requirepass", secret}, secret,
 		},
 		{
 			"valkey-server",
-			[]string{"valkey-server", "--requirepass", "x"}, []string{"valkey-server", "--requirepass", secret}, true,
+			[]string{"valkey-server", "--requirepass", "x"}, []string{"valkey-server", "--requirepass", "x"}, "x",
 		},
 		{
 			"requirepass last, with no value: left as is",
-			[]string{"redis-server", "--requirepass"}, []string{"redis-server", "--requirepass"}, false,
+			[]string{"redis-server", "--requirepass"}, []string{"redis-server", "--requirepass"}, "",
 		},
 		{
-			"sh -c with a container variable",
+			"sh -c with a container variable: not known here",
 			[]string{"sh", "-c", `redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes`},
-			[]string{"sh", "-c", "redis-server --requirepass " + secret + " --appendonly yes"}, true,
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + " --appendonly yes"}, secret,
 		},
 		{
-			"sh -c with a value from the manifest",
+			"sh -c with a value from the manifest: kept",
 			[]string{"/bin/sh", "-c", "redis-server --requirepass prodpass"},
-			[]string{"/bin/sh", "-c", "redis-server --requirepass " + secret}, true,
+			[]string{"/bin/sh", "-c", "redis-server --requirepass prodpass"}, "prodpass",
 		},
 		{
 			"sh -c whose value was unset here",
 			[]string{"sh", "-c", "redis-server --requirepass  --appendonly yes"},
-			[]string{"sh", "-c", "redis-server --requirepass " + secret + "  --appendonly yes"}, true,
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + "  --appendonly yes"}, secret,
 		},
 		{
 			"sh -c ending at requirepass",
 			[]string{"sh", "-c", "redis-server --requirepass "},
-			[]string{"sh", "-c", "redis-server --requirepass " + secret + " "}, true,
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + " "}, secret,
 		},
 		{
 			"sh -c reading a secret file",
 			[]string{"sh", "-c", `exec redis-server --requirepass "$(cat /run/secrets/redis password)" && true`},
-			[]string{"sh", "-c", "exec redis-server --requirepass " + secret + " && true"}, true,
+			[]string{"sh", "-c", "exec redis-server --requirepass " + secret + " && true"}, secret,
 		},
 		{
 			"sh -c with a quoted empty value",
 			[]string{"sh", "-c", `redis-server --requirepass ''; echo done`},
-			[]string{"sh", "-c", "redis-server --requirepass " + secret + "; echo done"}, true,
+			[]string{"sh", "-c", "redis-server --requirepass " + secret + "; echo done"}, secret,
 		},
 	}
 	for _, tt := range tests {
@@ -86,19 +86,15 @@ func TestRedisConfigureCommand(t *testing.T) {
 		if tt.cmd != nil && len(cfg.Command) != len(tt.cmd) {
 			t.Errorf("%s: command has %d arguments, the manifest's %d", tt.name, len(cfg.Command), len(tt.cmd))
 		}
-		wantCreds := Credentials{}
-		if tt.hasAuth {
-			wantCreds.Password = secret
-		}
-		if cfg.Credentials != wantCreds {
-			t.Errorf("%s: credentials %+v, want %+v", tt.name, cfg.Credentials, wantCreds)
+		if wantCreds := (Credentials{Password: tt.password}); cfg.Credentials != wantCreds {
+			t.Errorf("%s: credentials %+v, want %+v", tt.name, cfg.Credentials, Credentials{Password: tt.password})
 		}
 	}
 }
 
 func TestRedisConfigureQuotesSecret(t *testing.T) {
 	odd := `it's a "pass" $HOME`
-	cfg := Redis{}.Configure(Service{Command: []string{"sh", "-c", "redis-server --requirepass x"}}, odd)
+	cfg := Redis{}.Configure(Service{Command: []string{"sh", "-c", "redis-server --requirepass ''"}}, odd)
 	want := `redis-server --requirepass 'it'\''s a "pass" $HOME'`
 	if cfg.Command[2] != want {
 		t.Errorf("command %q, want %q", cfg.Command[2], want)
@@ -107,6 +103,31 @@ func TestRedisConfigureQuotesSecret(t *testing.T) {
 	words := shellWords(cfg.Command[2])
 	if len(words) != 3 || words[2].text != odd {
 		t.Errorf("shell reads %+v, want the secret as one word", words)
+	}
+}
+
+func TestRedisConfigureKeepsProductionsPassword(t *testing.T) {
+	tests := []struct {
+		image string
+		env   map[string]string
+		cmd   []string
+		want  string
+	}{
+		{"redis/redis-stack-server:7.2.0-v10", map[string]string{"REDIS_ARGS": "--requirepass prod --maxmemory 100mb"}, nil, "prod"},
+		{"bitnami/redis:7.2", map[string]string{"REDIS_PASSWORD": "prod"}, nil, "prod"},
+		{"bitnami/valkey:8", map[string]string{"VALKEY_PASSWORD": "prod"}, nil, "prod"},
+		{"redis:7", nil, []string{"redis-server", "--requirepass", "dev/pass#1"}, "dev/pass#1"},
+	}
+	for _, tt := range tests {
+		cfg := ForImage(tt.image).Configure(Service{Name: "cache", Image: tt.image, Env: tt.env, Command: tt.cmd}, secret)
+		if cfg.Credentials.Password != tt.want {
+			t.Errorf("%s %v %q: password %q, want production's %q", tt.image, tt.env, tt.cmd, cfg.Credentials.Password, tt.want)
+		}
+		for k, v := range tt.env {
+			if cfg.Env[k] != v {
+				t.Errorf("%s: %s = %q, want it kept as %q", tt.image, k, cfg.Env[k], v)
+			}
+		}
 	}
 }
 
@@ -120,8 +141,8 @@ func TestRedisConfigureEnv(t *testing.T) {
 	}{
 		{
 			"redis stack arguments", "redis/redis-stack-server:7.2.0-v10",
-			map[string]string{"REDIS_ARGS": "--requirepass prod --maxmemory 100mb"},
-			map[string]string{"REDIS_ARGS": "--requirepass " + secret + " --maxmemory 100mb"}, true,
+			map[string]string{"REDIS_ARGS": "--requirepass  --maxmemory 100mb"},
+			map[string]string{"REDIS_ARGS": "--requirepass " + secret + "  --maxmemory 100mb"}, true,
 		},
 		{
 			"official redis ignores REDIS_PASSWORD", "redis:7",
@@ -129,8 +150,8 @@ func TestRedisConfigureEnv(t *testing.T) {
 			map[string]string{"REDIS_PASSWORD": "prod"}, false,
 		},
 		{
-			"bitnami password", "bitnami/redis:7.2",
-			map[string]string{"REDIS_PASSWORD": "prod"},
+			"bitnami password set to a variable unset here", "bitnami/redis:7.2",
+			map[string]string{"REDIS_PASSWORD": ""},
 			map[string]string{"REDIS_PASSWORD": secret}, true,
 		},
 		{
@@ -140,7 +161,7 @@ func TestRedisConfigureEnv(t *testing.T) {
 		},
 		{
 			"bitnami password file", "bitnamilegacy/redis:7.4",
-			map[string]string{"REDIS_PASSWORD_FILE": "/run/secrets/redis", "REDIS_REQUIREPASS": "x"},
+			map[string]string{"REDIS_PASSWORD_FILE": "/run/secrets/redis", "REDIS_REQUIREPASS": ""},
 			map[string]string{"REDIS_PASSWORD": secret, "REDIS_REQUIREPASS": secret}, true,
 		},
 		{
@@ -155,12 +176,12 @@ func TestRedisConfigureEnv(t *testing.T) {
 		},
 		{
 			"bitnami extra flags", "bitnami/redis:7.2",
-			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes", "REDIS_EXTRA_FLAGS": "--requirepass x --maxmemory 1gb"},
+			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes", "REDIS_EXTRA_FLAGS": "--requirepass \"$(cat /run/secrets/r)\" --maxmemory 1gb"},
 			map[string]string{"ALLOW_EMPTY_PASSWORD": "yes", "REDIS_EXTRA_FLAGS": "--requirepass " + secret + " --maxmemory 1gb"}, true,
 		},
 		{
 			"bitnami valkey", "bitnami/valkey:8",
-			map[string]string{"VALKEY_PASSWORD": "prod"},
+			map[string]string{"VALKEY_PASSWORD": ""},
 			map[string]string{"VALKEY_PASSWORD": secret}, true,
 		},
 	}

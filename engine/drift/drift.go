@@ -283,7 +283,7 @@ func (c *checker) loadProduction() error {
 	}
 	for _, svc := range c.in.Project.Services {
 		role := roles[svc.Name]
-		if svc.Image == "" || role == "app" || role == "skipped" || len(manifest.UnsetVars(svc.Image)) > 0 {
+		if svc.Image == "" || role == "app" || role == "skipped" || len(svc.ImageUnset) > 0 {
 			continue
 		}
 		img := stacks.ParseImage(svc.Image)

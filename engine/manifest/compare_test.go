@@ -36,3 +36,38 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// shown renders a Value with its unset variables as ${NAME}, for comparisons.
+func shown(v Value) string {
+	var b strings.Builder
+	for _, p := range v {
+		if p.Unset != "" {
+			b.WriteString("${" + p.Unset + "}")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+func shownEnv(env map[string]Value) map[string]string {
+	if env == nil {
+		return nil
+	}
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = shown(v)
+	}
+	return out
+}
+
+func shownList(vs []Value) []string {
+	if vs == nil {
+		return nil
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = shown(v)
+	}
+	return out
+}

@@ -23,28 +23,45 @@ func convertProject(p *types.Project) *Project {
 func convertService(s types.ServiceConfig) Service {
 	out := Service{
 		Name:        s.Name,
-		Image:       s.Image,
+		Image:       withoutUnset(s.Image),
+		ImageUnset:  placeholderVars(s.Image),
 		Build:       s.Build != nil,
-		Command:     copyStrings(s.Command),
-		Entrypoint:  copyStrings(s.Entrypoint),
+		Command:     toValues(s.Command),
+		Entrypoint:  toValues(s.Entrypoint),
 		Environment: convertEnvironment(s.Environment),
 		Ports:       convertPorts(s.Ports, s.Expose),
 		Healthcheck: convertHealthcheck(s.HealthCheck),
 		ShmSize:     int64(s.ShmSize),
-		User:        s.User,
-		WorkingDir:  s.WorkingDir,
-		Tmpfs:       copyStrings(s.Tmpfs),
+		User:        withoutUnset(s.User),
+		WorkingDir:  withoutUnset(s.WorkingDir),
+		Tmpfs:       plainStrings(s.Tmpfs),
 		Aliases:     aliases(s),
 		Profiles:    copyStrings(s.Profiles),
 	}
 	if len(s.Labels) > 0 {
-		out.Labels = maps.Clone(map[string]string(s.Labels))
+		out.Labels = make(map[string]string, len(s.Labels))
+		for k, v := range s.Labels {
+			out.Labels[k] = withoutUnset(v)
+		}
 	}
 	for _, v := range s.Volumes {
-		out.Volumes = append(out.Volumes, Volume{Type: v.Type, Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
+		out.Volumes = append(out.Volumes, Volume{Type: v.Type, Source: withoutUnset(v.Source), Target: v.Target, ReadOnly: v.ReadOnly})
 	}
 	if len(s.DependsOn) > 0 {
 		out.DependsOn = slices.Sorted(maps.Keys(s.DependsOn))
+	}
+	return out
+}
+
+// plainStrings are strings with unset variables substituted as Compose does
+// (empty); nil stays nil.
+func plainStrings(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = withoutUnset(s)
 	}
 	return out
 }
@@ -59,11 +76,11 @@ func copyStrings(s []string) []string {
 
 // convertEnvironment drops keys listed without a value that were unset in
 // the shell: Compose does not pass them to the container either.
-func convertEnvironment(env types.MappingWithEquals) map[string]string {
-	out := map[string]string{}
+func convertEnvironment(env types.MappingWithEquals) map[string]Value {
+	out := map[string]Value{}
 	for k, v := range env {
 		if v != nil {
-			out[k] = *v
+			out[k] = toValue(*v)
 		}
 	}
 	if len(out) == 0 {
@@ -121,7 +138,7 @@ func convertHealthcheck(h *types.HealthCheckConfig) *Healthcheck {
 		return nil
 	}
 	out := &Healthcheck{
-		Test:        copyStrings(h.Test),
+		Test:        plainStrings(h.Test),
 		Interval:    duration(h.Interval),
 		Timeout:     duration(h.Timeout),
 		StartPeriod: duration(h.StartPeriod),
@@ -152,6 +169,7 @@ func aliases(s types.ServiceConfig) []string {
 	names = append(names, s.Hostname, s.ContainerName)
 	var out []string
 	for _, n := range names {
+		n = withoutUnset(n)
 		if n != "" && n != s.Name && !slices.Contains(out, n) {
 			out = append(out, n)
 		}

@@ -12,7 +12,7 @@ func TestAnEnvFileThatExistsOnlyOnTheServersDoesNotStopLoading(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	web := p.Service("web")
-	if web.Environment["FEATURE_FLAGS"] != "on" || web.Environment["LOG_LEVEL"] != "info" {
+	if shown(web.Environment["FEATURE_FLAGS"]) != "on" || shown(web.Environment["LOG_LEVEL"]) != "info" {
 		t.Errorf("web environment %v, want the existing env file's and the manifest's variables", web.Environment)
 	}
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], ".env.production") || !strings.Contains(p.Warnings[0], "web") {

@@ -21,7 +21,7 @@ import (
 // A production manifest references secrets that are never set on a laptop
 // (`${DB_PASSWORD}`, `${DB_PASS:?must be set}`); Compose would substitute ""
 // or fail. Here a variable that is unset where the expression has no
-// fallback becomes Placeholder(name) and is recorded, so loading succeeds and
+// fallback becomes a placeholder (see value.go) and is recorded, so loading succeeds and
 // the engine can later bind a generated credential. Expressions with a
 // fallback keep Compose's meaning: `${V:-d}`/`${V-d}` use d, `${V:+a}`/`${V+a}`
 // give "" when V is unset. `$$` stays a literal `$`.
@@ -58,7 +58,7 @@ func (s *unsetSubstitution) referencedBy(p *types.Project) []string {
 		if err != nil {
 			return s.names()
 		}
-		for _, name := range UnsetVars(string(b)) {
+		for _, name := range placeholderVars(string(b)) {
 			found[name] = struct{}{}
 		}
 	}
@@ -84,7 +84,7 @@ func (s *unsetSubstitution) placeholder(name string) string {
 	s.mu.Lock()
 	s.unset[name] = struct{}{}
 	s.mu.Unlock()
-	return Placeholder(name)
+	return placeholder(name)
 }
 
 // loadOption installs the substitution into compose-go's loader. The loader
@@ -226,7 +226,7 @@ func closingBrace(s string) int {
 // parses, leaving what Compose would have substituted for the unset
 // variable: nothing.
 func (s *unsetSubstitution) withoutPlaceholders(value string) (string, bool) {
-	names := UnsetVars(value)
+	names := placeholderVars(value)
 	if len(names) == 0 {
 		return value, false
 	}
@@ -235,7 +235,7 @@ func (s *unsetSubstitution) withoutPlaceholders(value string) (string, bool) {
 		s.typed[name] = struct{}{}
 	}
 	s.mu.Unlock()
-	return ReplaceUnset(value, func(string) (string, bool) { return "", false }), true
+	return withoutUnset(value), true
 }
 
 // castWithoutPlaceholders wraps one of compose-go's type casts so that a

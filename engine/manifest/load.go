@@ -53,7 +53,7 @@ type LoadOptions struct {
 //
 // Unset variables never fail loading. Where the expression has no fallback
 // (`${V}`, `$V`, `${V:?msg}`, `${V?msg}`; for `:?` also when V is empty) the
-// value holds Placeholder("V") and V is listed in Project.Unset; `${V:-d}`,
+// value refers to V as unset (see Value) and V is listed in Project.Unset; `${V:-d}`,
 // `${V-d}`, `${V:+a}` and `${V+a}` keep Compose's meaning. In fields Compose
 // parses (ports, numbers, booleans, durations, sizes) a placeholder cannot
 // stand: there V becomes "" as in Compose, and a field left empty becomes

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"context"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,30 +60,25 @@ func TestLoadProductionManifestWithNothingSet(t *testing.T) {
 	app := mustService(t, p, "app")
 	equal(t, "app.Build", app.Build, true)
 	equal(t, "app.Image", app.Image, "")
-	equal(t, "app.Command", app.Command, []string(nil))
+	equal(t, "app.Command", shownList(app.Command), []string(nil))
 	equal(t, "app.DependsOn", app.DependsOn, []string{"cache", "db"})
 	equal(t, "app.Ports", app.Ports, []Port{{Target: 8080, Published: "8080", Protocol: "tcp"}})
-	dbURL := app.Environment["DATABASE_URL"]
-	equal(t, "DATABASE_URL", dbURL, "postgres://app:"+Placeholder("DB_PASSWORD")+"@db:5432/app")
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("DATABASE_URL does not parse as a URL: %v", err)
-	}
-	pw, _ := u.User.Password()
-	equal(t, "DATABASE_URL password", pw, Placeholder("DB_PASSWORD"))
-	equal(t, "REDIS_URL", app.Environment["REDIS_URL"], "redis://:"+Placeholder("REDIS_PASSWORD")+"@cache:6379/0")
-	equal(t, "LOG_LEVEL", app.Environment["LOG_LEVEL"], "info")
+	dbURL := shown(app.Environment["DATABASE_URL"])
+	equal(t, "DATABASE_URL", dbURL, "postgres://app:${DB_PASSWORD}@db:5432/app")
+	equal(t, "DATABASE_URL parts", app.Environment["DATABASE_URL"], Value{{Text: "postgres://app:"}, {Unset: "DB_PASSWORD"}, {Text: "@db:5432/app"}})
+	equal(t, "REDIS_URL", shown(app.Environment["REDIS_URL"]), "redis://:${REDIS_PASSWORD}@cache:6379/0")
+	equal(t, "LOG_LEVEL", shown(app.Environment["LOG_LEVEL"]), "info")
 
 	cache := mustService(t, p, "cache")
 	equal(t, "cache.Image", cache.Image, "redis:7")
-	equal(t, "cache.Command", cache.Command, []string{"redis-server", "--requirepass", Placeholder("REDIS_PASSWORD")})
-	equal(t, "cache.Entrypoint", cache.Entrypoint, []string(nil))
+	equal(t, "cache.Command", shownList(cache.Command), []string{"redis-server", "--requirepass", "${REDIS_PASSWORD}"})
+	equal(t, "cache.Entrypoint", shownList(cache.Entrypoint), []string(nil))
 	equal(t, "cache.Aliases", cache.Aliases, []string{"redis-primary", "redis"})
 
 	db := mustService(t, p, "db")
 	equal(t, "db.Image", db.Image, "postgres:15")
 	equal(t, "db.Build", db.Build, false)
-	equal(t, "POSTGRES_PASSWORD", db.Environment["POSTGRES_PASSWORD"], Placeholder("DB_PASSWORD"))
+	equal(t, "POSTGRES_PASSWORD", shown(db.Environment["POSTGRES_PASSWORD"]), "${DB_PASSWORD}")
 	equal(t, "db.ShmSize", db.ShmSize, int64(256<<20))
 	equal(t, "db.Volumes", db.Volumes, []Volume{{Type: "volume", Source: "pgdata", Target: "/var/lib/postgresql/data"}})
 	equal(t, "db.Healthcheck", db.Healthcheck, &Healthcheck{
@@ -102,8 +96,8 @@ func TestLoadUsesValuesFromEnviron(t *testing.T) {
 
 	equal(t, "Unset", p.Unset, []string{"REDIS_PASSWORD"})
 	app := mustService(t, p, "app")
-	equal(t, "DATABASE_URL", app.Environment["DATABASE_URL"], "postgres://app:s3cret@db:5432/app")
-	equal(t, "LOG_LEVEL", app.Environment["LOG_LEVEL"], "debug")
+	equal(t, "DATABASE_URL", shown(app.Environment["DATABASE_URL"]), "postgres://app:s3cret@db:5432/app")
+	equal(t, "LOG_LEVEL", shown(app.Environment["LOG_LEVEL"]), "debug")
 }
 
 func TestLoadInterpolation(t *testing.T) {
@@ -111,20 +105,20 @@ func TestLoadInterpolation(t *testing.T) {
 	db := mustService(t, p, "db")
 
 	env := map[string]string{
-		"REQUIRED":            Placeholder("DB_PASS"),
-		"REQUIRED_UNSET_ONLY": Placeholder("X"),
+		"REQUIRED":            "${DB_PASS}",
+		"REQUIRED_UNSET_ONLY": "${X}",
 		"SOFT_DEFAULT":        "dflt",
 		"HARD_DEFAULT":        "hard",
 		"ALT_WHEN_SET":        "",
 		"ALT_WHEN_DEFINED":    "",
-		"BARE":                Placeholder("BARE"),
+		"BARE":                "${BARE}",
 		"ESCAPED":             "$HOME and ${NOT_A_VAR}",
-		"NESTED_DEFAULT":      Placeholder("INNER"),
-		"TWO":                 "a/" + Placeholder("SECOND"),
+		"NESTED_DEFAULT":      "${INNER}",
+		"TWO":                 "a/${SECOND}",
 	}
 	// Typed fields: the variable is listed but the field gets Compose's
 	// empty substitution, then the type's zero.
-	equal(t, "Environment", db.Environment, env)
+	equal(t, "Environment", shownEnv(db.Environment), env)
 	equal(t, "Unset", p.Unset, []string{"BACKUP_DIR", "BARE", "CACHE_DIR", "DATA_VOLUME", "DB_PASS", "DB_PORT", "HC_INTERVAL", "HC_RETRIES", "INNER", "SECOND", "SHM_SIZE", "X"})
 	equal(t, "Image", db.Image, "postgres:15.4")
 	equal(t, "Ports", db.Ports, []Port{
@@ -151,7 +145,7 @@ func TestLoadInterpolationWithValuesSet(t *testing.T) {
 	db := mustService(t, p, "db")
 
 	equal(t, "Unset", p.Unset, []string(nil))
-	equal(t, "Environment", db.Environment, map[string]string{
+	equal(t, "Environment", shownEnv(db.Environment), map[string]string{
 		"REQUIRED":            "pw",
 		"REQUIRED_UNSET_ONLY": "", // `?` accepts empty
 		"SOFT_DEFAULT":        "prod",
@@ -176,7 +170,7 @@ func TestLoadInterpolationWithValuesSet(t *testing.T) {
 
 func TestLoadRequiredButEmptyIsUnset(t *testing.T) {
 	p := mustLoad(t, "interpolation", map[string]string{"DB_PASS": ""})
-	equal(t, "REQUIRED", mustService(t, p, "db").Environment["REQUIRED"], Placeholder("DB_PASS"))
+	equal(t, "REQUIRED", shown(mustService(t, p, "db").Environment["REQUIRED"]), "${DB_PASS}")
 }
 
 func TestLoadDotEnvAndEnvFile(t *testing.T) {
@@ -184,7 +178,7 @@ func TestLoadDotEnvAndEnvFile(t *testing.T) {
 	app := mustService(t, p, "app")
 
 	equal(t, "Unset", p.Unset, []string(nil))
-	equal(t, "Environment", app.Environment, map[string]string{
+	equal(t, "Environment", shownEnv(app.Environment), map[string]string{
 		"DATABASE_URL": "postgres://app:from-dotenv@db:5432/app", // .env interpolates
 		"FROM_SHELL":   "from-dotenv",                            // .env resolves a listed key
 		"SECRET_KEY":   "from-env-file",                          // env_file is resolved
@@ -196,9 +190,9 @@ func TestLoadDotEnvAndEnvFile(t *testing.T) {
 func TestLoadShellWinsOverDotEnv(t *testing.T) {
 	p := mustLoad(t, "dotenv", map[string]string{"DB_PASSWORD": "from-shell", "FROM_SHELL": "shell", "LISTED_UNSET": "now-set"})
 	app := mustService(t, p, "app")
-	equal(t, "DATABASE_URL", app.Environment["DATABASE_URL"], "postgres://app:from-shell@db:5432/app")
-	equal(t, "FROM_SHELL", app.Environment["FROM_SHELL"], "shell")
-	equal(t, "LISTED_UNSET", app.Environment["LISTED_UNSET"], "now-set")
+	equal(t, "DATABASE_URL", shown(app.Environment["DATABASE_URL"]), "postgres://app:from-shell@db:5432/app")
+	equal(t, "FROM_SHELL", shown(app.Environment["FROM_SHELL"]), "shell")
+	equal(t, "LISTED_UNSET", shown(app.Environment["LISTED_UNSET"]), "now-set")
 }
 
 func TestLoadExplicitEnvFilesReplaceDotEnv(t *testing.T) {
@@ -208,9 +202,9 @@ func TestLoadExplicitEnvFilesReplaceDotEnv(t *testing.T) {
 	}
 	p := mustLoad(t, "dotenv", nil, func(o *LoadOptions) { o.EnvFiles = []string{envFile} })
 	app := mustService(t, p, "app")
-	equal(t, "DATABASE_URL", app.Environment["DATABASE_URL"], "postgres://app:from-custom@db:5432/app")
+	equal(t, "DATABASE_URL", shown(app.Environment["DATABASE_URL"]), "postgres://app:from-custom@db:5432/app")
 	if _, ok := app.Environment["FROM_SHELL"]; ok {
-		t.Errorf("FROM_SHELL = %q, want it absent: .env must not be read when env files are given", app.Environment["FROM_SHELL"])
+		t.Errorf("FROM_SHELL = %q, want it absent: .env must not be read when env files are given", shown(app.Environment["FROM_SHELL"]))
 	}
 }
 
@@ -224,7 +218,7 @@ func TestLoadMergesFilesInOrder(t *testing.T) {
 	db := mustService(t, p, "db")
 
 	equal(t, "db.Image", db.Image, "postgres:15.6")
-	equal(t, "db.Environment", db.Environment, map[string]string{"POSTGRES_DB": "app", "POSTGRES_USER": "prod"})
+	equal(t, "db.Environment", shownEnv(db.Environment), map[string]string{"POSTGRES_DB": "app", "POSTGRES_USER": "prod"})
 	equal(t, "services", serviceNames(p), []string{"cache", "db"})
 	if len(p.Files) != 2 || !filepath.IsAbs(p.Files[1]) || filepath.Base(p.Files[1]) != "compose.prod.yaml" {
 		t.Errorf("Files = %v, want the two files as absolute paths in order", p.Files)
@@ -242,7 +236,7 @@ func TestLoadExtends(t *testing.T) {
 	db := mustService(t, p, "db")
 	equal(t, "services", serviceNames(p), []string{"db"})
 	equal(t, "db.Image", db.Image, "postgres:15")
-	equal(t, "db.Environment", db.Environment, map[string]string{"POSTGRES_USER": "app", "POSTGRES_DB": "app"})
+	equal(t, "db.Environment", shownEnv(db.Environment), map[string]string{"POSTGRES_USER": "app", "POSTGRES_DB": "app"})
 	equal(t, "db.ShmSize", db.ShmSize, int64(128<<20))
 }
 
@@ -360,8 +354,8 @@ func TestLoadConvertsServiceFields(t *testing.T) {
 	s := mustService(t, p, "search")
 
 	equal(t, "Image", s.Image, "docker.elastic.co/elasticsearch/elasticsearch:8.13.4@sha256:0000000000000000000000000000000000000000000000000000000000000000")
-	equal(t, "Entrypoint", s.Entrypoint, []string{"/bin/tini", "--"})
-	equal(t, "Command", s.Command, []string{"eswrapper"})
+	equal(t, "Entrypoint", shownList(s.Entrypoint), []string{"/bin/tini", "--"})
+	equal(t, "Command", shownList(s.Command), []string{"eswrapper"})
 	equal(t, "User", s.User, "1000:0")
 	equal(t, "WorkingDir", s.WorkingDir, "/usr/share/elasticsearch")
 	equal(t, "Labels", s.Labels, map[string]string{"team": "search"})
@@ -378,11 +372,11 @@ func TestLoadConvertsServiceFields(t *testing.T) {
 		{Type: "volume", Target: "/usr/share/elasticsearch/data"},
 	})
 	equal(t, "Healthcheck.Disable", s.Healthcheck != nil && s.Healthcheck.Disable, true)
-	equal(t, "Environment", s.Environment, map[string]string(nil))
+	equal(t, "Environment", shownEnv(s.Environment), map[string]string(nil))
 
 	w := mustService(t, p, "worker")
 	equal(t, "worker.Healthcheck.Disable", w.Healthcheck != nil && w.Healthcheck.Disable, true)
-	equal(t, "worker.Command", w.Command, []string{})
+	equal(t, "worker.Command", shownList(w.Command), []string{})
 	equal(t, "worker.Aliases", w.Aliases, []string(nil))
 }
 

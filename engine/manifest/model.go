@@ -3,11 +3,7 @@
 // the rest of parity never depends on a manifest format's types.
 package manifest
 
-import (
-	"regexp"
-	"strings"
-	"time"
-)
+import "time"
 
 // Project is a loaded manifest: every service production runs, in name order.
 type Project struct {
@@ -19,9 +15,9 @@ type Project struct {
 	Files    []string
 	Services []Service
 	// Unset lists variables the manifest references that were not set anywhere
-	// (shell, .env). Each was replaced by Placeholder(name) so loading never
-	// fails on `${DB_PASSWORD:?must be set}`; the engine later binds the ones it
-	// can (generated credentials) and empties the rest.
+	// (shell, .env). Loading never fails on `${DB_PASSWORD:?must be set}`:
+	// environment and command values keep the reference (see Value); the
+	// engine binds the ones it can (generated credentials) and empties the rest.
 	Unset []string
 	// Warnings are things loading let pass that the developer should know
 	// (an env_file that exists only on the servers).
@@ -34,11 +30,16 @@ type Service struct {
 	Image string // as pinned, e.g. "postgres:15.4" or "postgres@sha256:..."; "" when only build:
 	Build bool   // the service has a build: section (it is the team's own code)
 
-	Command    []string // nil when the manifest does not set it
-	Entrypoint []string // nil when the manifest does not set it
+	// ImageUnset lists variables unset on this machine that the image
+	// reference was written with (`image: ${REGISTRY}/app:${TAG}`); Image
+	// then holds what Compose would substitute.
+	ImageUnset []string
+
+	Command    []Value // nil when the manifest does not set it
+	Entrypoint []Value // nil when the manifest does not set it
 	// Environment holds environment and env_file entries, resolved. A key the
 	// manifest lists without a value and that is unset in the shell is absent.
-	Environment map[string]string
+	Environment map[string]Value
 	Ports       []Port
 	Volumes     []Volume
 	Healthcheck *Healthcheck
@@ -52,6 +53,9 @@ type Service struct {
 	Aliases   []string
 	DependsOn []string
 	Profiles  []string
+	// MissingEnvFiles are env_files the service names that do not exist on
+	// this machine (.env.production lives on the servers), absolute paths.
+	MissingEnvFiles []string
 }
 
 // Port is one published or exposed port.
@@ -88,48 +92,4 @@ func (p *Project) Service(name string) *Service {
 		}
 	}
 	return nil
-}
-
-const placeholderPrefix, placeholderSuffix = "__parity_unset_", "__"
-
-var placeholderRE = regexp.MustCompile(`__parity_unset_([A-Za-z_][A-Za-z0-9_]*?)__`)
-
-// Placeholder is the text that stands in for the unset variable name after
-// loading. It is made of characters that survive YAML typing and URL parsing
-// (letters, digits, underscores), so `postgres://app:${DB_PASSWORD}@db/app`
-// still parses as a URL with a password.
-func Placeholder(name string) string { return placeholderPrefix + name + placeholderSuffix }
-
-// UnsetVars returns the names of the unset variables whose placeholders s contains, in order.
-func UnsetVars(s string) []string {
-	var names []string
-	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
-		names = append(names, m[1])
-	}
-	return names
-}
-
-// OnlyPlaceholder reports whether s is exactly one placeholder, and for which variable.
-func OnlyPlaceholder(s string) (string, bool) {
-	if !strings.HasPrefix(s, placeholderPrefix) || !strings.HasSuffix(s, placeholderSuffix) {
-		return "", false
-	}
-	names := UnsetVars(s)
-	if len(names) != 1 || Placeholder(names[0]) != s {
-		return "", false
-	}
-	return names[0], true
-}
-
-// ReplaceUnset replaces every placeholder in s with value(name). Placeholders
-// for which value reports false become the empty string, as Compose would
-// have substituted an unset variable.
-func ReplaceUnset(s string, value func(name string) (string, bool)) string {
-	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
-		name := placeholderRE.FindStringSubmatch(m)[1]
-		if v, ok := value(name); ok {
-			return v
-		}
-		return ""
-	})
 }

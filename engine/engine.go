@@ -7,16 +7,12 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/joho/godotenv"
 
 	"github.com/parity-dev/parity/engine/docker"
 	"github.com/parity-dev/parity/engine/manifest"
@@ -28,6 +24,10 @@ type Options struct {
 	Files       []string // -f, in order
 	ProjectName string   // -p
 	Profiles    []string
+	// EnvFiles are --env-file, in order (a later file wins); nil means the
+	// project directory's .env, as in Compose. Their values interpolate the
+	// manifest and are the app's .env layer.
+	EnvFiles    []string
 	Mirror      string            // registry mirror host[:port] for Docker Hub images
 	ExtraLabels map[string]string // labels added to everything parity creates
 	Environ     []string          // the inherited environment (os.Environ())
@@ -111,6 +111,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 		ProjectName: projectName,
 		Profiles:    opts.Profiles,
 		Environ:     s.shell,
+		EnvFiles:    opts.EnvFiles,
 	})
 	if err != nil {
 		return nil, err
@@ -122,11 +123,11 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 		s.appCmd = []string(cfg.App.Command)
 	}
 
-	s.dotenv = map[string]string{}
-	if env, err := godotenv.Read(filepath.Join(proj.WorkingDir, ".env")); err == nil {
-		s.dotenv = env
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(proj.WorkingDir, ".env"), err)
+	// The env files as Compose read them to interpolate the manifest: one
+	// reading, so the app cannot see another value than the manifest did.
+	s.dotenv = proj.DotEnv
+	if s.dotenv == nil {
+		s.dotenv = map[string]string{}
 	}
 
 	if s.stateDir = opts.StateDir; s.stateDir == "" {

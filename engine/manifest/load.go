@@ -82,24 +82,31 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		}
 	}
 
+	// As in Compose (cli.WithEnvFiles), COMPOSE_DISABLE_ENV_FILE only drops
+	// the implicit .env: files given with --env-file are still read.
 	envFiles := absPaths(wd, opts.EnvFiles)
 	if len(envFiles) == 0 {
 		envFiles = defaultEnvFile(filepath.Dir(files[0]), opts.Environ)
 	}
-
-	environ := make([]string, 0, len(opts.Environ))
+	// The env files are read here, once, rather than by cli.WithDotEnv, so
+	// that the values that interpolate the manifest are also the ones the
+	// app gets (Project.DotEnv). The shell wins over them, as in Compose.
+	dotEnv, err := readEnvFiles(envFiles, opts.Environ)
+	if err != nil {
+		return nil, err
+	}
+	environ := make([]string, 0, len(opts.Environ)+len(dotEnv))
+	for k, v := range dotEnv {
+		if _, set := opts.Environ[k]; !set {
+			environ = append(environ, k+"="+v)
+		}
+	}
 	for k, v := range opts.Environ {
 		environ = append(environ, k+"="+v)
 	}
 	subst := newUnsetSubstitution()
 	optFns := []cli.ProjectOptionsFn{cli.WithEnv(environ)}
-	if len(envFiles) > 0 {
-		// Only with files: given none, WithEnvFiles looks for .env itself and
-		// consults the real process environment rather than Environ.
-		optFns = append(optFns, cli.WithEnvFiles(envFiles...))
-	}
 	optFns = append(optFns,
-		cli.WithDotEnv,
 		cli.WithDefaultProfiles(opts.Profiles...),
 		cli.WithName(opts.ProjectName),
 		cli.WithResolvedPaths(true),
@@ -129,8 +136,13 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	project := convertProject(loaded)
 	project.Files = files
 	project.Unset = subst.referencedBy(loaded)
+	project.EnvFiles = envFiles
+	project.DotEnv = dotEnv
 	for _, m := range missing {
 		project.Warnings = append(project.Warnings, fmt.Sprintf("service %s: env_file %s does not exist on this machine; its variables are left out", m[0], m[1]))
+		if svc := project.Service(m[0]); svc != nil {
+			svc.MissingEnvFiles = append(svc.MissingEnvFiles, m[1])
+		}
 	}
 	return project, nil
 }
@@ -150,7 +162,8 @@ func optionalMissingEnvFiles(p *types.Project) [][2]string {
 		}
 		p.Services[name] = svc
 	}
-	sort.Slice(missing, func(i, j int) bool { return missing[i][0]+missing[i][1] < missing[j][0]+missing[j][1] })
+	// By service, and in the manifest's order within one: a later env_file wins.
+	sort.SliceStable(missing, func(i, j int) bool { return missing[i][0] < missing[j][0] })
 	return missing
 }
 

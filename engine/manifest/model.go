@@ -22,6 +22,13 @@ type Project struct {
 	// Warnings are things loading let pass that the developer should know
 	// (an env_file that exists only on the servers).
 	Warnings []string
+	// EnvFiles are the project env files read for interpolation, in order,
+	// as absolute paths: the --env-file flags, else the project directory's
+	// .env when it exists and COMPOSE_DISABLE_ENV_FILE is not true.
+	EnvFiles []string
+	// DotEnv holds their variables merged (a later file wins), exactly as
+	// Compose read them for interpolation, without the shell environment.
+	DotEnv map[string]string
 }
 
 // Service is one service of the manifest, reduced to what parity acts on.
@@ -53,8 +60,8 @@ type Service struct {
 	Aliases   []string
 	DependsOn []string
 	Profiles  []string
-	// MissingEnvFiles are env_files the service names that do not exist on
-	// this machine (.env.production lives on the servers), absolute paths.
+	// MissingEnvFiles are the service's env_file paths (absolute) that do not
+	// exist on this machine, such as a .env.production kept on the servers.
 	MissingEnvFiles []string
 }
 

@@ -60,7 +60,7 @@ func TestDotEnvIsWhatInterpolatedTheManifest(t *testing.T) {
 		if k == "LEVEL" {
 			continue // interpolating the manifest expands the value a second time, as in Compose
 		}
-		equal(t, "app "+k, app.Environment[k], v)
+		equal(t, "app "+k, shown(app.Environment[k]), v)
 	}
 	if _, ok := p.DotEnv["HOME"]; ok {
 		t.Error("DotEnv holds HOME: the shell environment must not be mixed in")
@@ -94,7 +94,7 @@ func TestDisableEnvFileDropsOnlyTheImplicitDotEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	equal(t, "DotEnv with --env-file", p.DotEnv, map[string]string{"APP_MODE": "ci"})
-	equal(t, "app APP_MODE", mustService(t, p, "app").Environment["APP_MODE"], "ci")
+	equal(t, "app APP_MODE", shown(mustService(t, p, "app").Environment["APP_MODE"]), "ci")
 }
 
 func TestSeveralEnvFilesApplyInOrder(t *testing.T) {

@@ -46,6 +46,7 @@ func adoNorm(key string) string { return strings.ToLower(strings.ReplaceAll(key,
 // value may be wrapped in double or single quotes (the quote doubled
 // inside), otherwise it runs to the next ";" and is trimmed. It must use at
 // least one server, port, user, password or database key to be read as one.
+// Keys with "=" in them ("a==b") are not supported.
 func parseADO(s string) (*adoBody, bool) {
 	b := &adoBody{}
 	known := false
@@ -58,14 +59,7 @@ func parseADO(s string) (*adoBody, bool) {
 		}
 		g.pre = s[start:i]
 		ks := i
-		for i < len(s) && s[i] != ';' {
-			if s[i] == '=' {
-				if i+1 < len(s) && s[i+1] == '=' { // "==" is an "=" in the key
-					i += 2
-					continue
-				}
-				break
-			}
+		for i < len(s) && s[i] != ';' && s[i] != '=' {
 			i++
 		}
 		if i == len(s) || s[i] == ';' {
@@ -79,7 +73,7 @@ func parseADO(s string) (*adoBody, bool) {
 				ke--
 			}
 			g.key = s[ks:ke]
-			if g.key == "" {
+			if !validADOKey(g.key) {
 				return nil, false
 			}
 			ms := ke
@@ -136,6 +130,20 @@ func parseADO(s string) (*adoBody, bool) {
 	return b, known
 }
 
+// validADOKey accepts the keys drivers define: words, with spaces, "_",
+// "." or "-". It keeps "a://b=c;..." from being read as ADO.NET.
+func validADOKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(isLetter(c) || c >= '0' && c <= '9' || c == ' ' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func adoDecode(raw string) string {
 	if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') {
 		q := raw[:1]
@@ -189,6 +197,7 @@ func (b *adoBody) get(group ...string) (string, bool) {
 // segment at index after (-1: last, before a trailing ";").
 func (b *adoBody) set(key, value string, after int, group ...string) {
 	v := adoEncode(value)
+	defer b.keepForm()
 	if i := b.index(group...); i >= 0 {
 		b.segs[i].val = v
 		return
@@ -207,6 +216,15 @@ func (b *adoBody) set(key, value string, after int, group ...string) {
 func (b *adoBody) del(group ...string) {
 	for i := b.index(group...); i >= 0; i = b.index(group...) {
 		b.segs = slices.Delete(b.segs, i, i+1)
+	}
+	b.keepForm()
+}
+
+// keepForm adds a trailing ";" when an edit left a string that would read
+// as libpq: "host=db" once ";Password=x" is gone.
+func (b *adoBody) keepForm() {
+	if _, ok := parseKeyValue(b.str()); ok {
+		b.segs = append(b.segs, adoSeg{})
 	}
 }
 

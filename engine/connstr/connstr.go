@@ -147,8 +147,14 @@ func parse(s string, strict bool) (*Conn, bool) {
 	return nil, false
 }
 
-// Form is the syntax the string was written in.
-func (c *Conn) Form() Form { return c.form }
+// Form is the syntax the string is written in. A List that DedupHosts left
+// with one item is written as that item, and reports its form.
+func (c *Conn) Form() Form {
+	if l, ok := c.b.(*listBody); ok && len(l.items) == 1 {
+		return l.items[0].form
+	}
+	return c.form
+}
 
 // String writes the connection string: the input byte for byte, with
 // the parts that were set replaced.

@@ -32,13 +32,9 @@ var (
 	adoDatabase = []string{"database", "initialcatalog", "db"}
 	// adoSQLServer are keys only SqlClient uses: such a string takes its
 	// port as "Server=host,1433", and has no Port key.
-	adoSQLServer = []string{"initialcatalog", "trustedconnection", "integratedsecurity", "multipleactiveresultsets",
-		"trustservercertificate", "applicationintent", "multisubnetfailover", "attachdbfilename", "encrypt"}
+	adoSQLServer = []string{"initialcatalog", "trustedconnection", "multipleactiveresultsets",
+		"applicationintent", "multisubnetfailover", "attachdbfilename", "encrypt"}
 )
-
-// adoSpelling is how a key of each group is written when added: a
-// spelling Npgsql, MySqlConnector and SqlClient all accept.
-var adoSpelling = map[string]string{"userid": "User ID", "password": "Password", "database": "Database"}
 
 func adoNorm(key string) string { return strings.ToLower(strings.ReplaceAll(key, " ", "")) }
 
@@ -418,13 +414,18 @@ func (b *adoBody) dedup() {
 	}
 }
 
+// Added keys are spelled "User ID", "Password" and "Database", which
+// Npgsql, MySqlConnector and SqlClient all accept ("Username" is not one of
+// SqlClient's); "Port" is added only to strings that are not SqlClient's.
+const adoAddUser = "User ID"
+
 func (b *adoBody) scheme() string           { return "" }
 func (b *adoBody) setScheme(string)         {}
 func (b *adoBody) user() (string, bool)     { return b.get(adoUser...) }
-func (b *adoBody) setUser(u string)         { b.set(adoSpelling["userid"], u, -1, adoUser...) }
+func (b *adoBody) setUser(u string)         { b.set(adoAddUser, u, -1, adoUser...) }
 func (b *adoBody) clearUser()               { b.del(adoUser...) }
 func (b *adoBody) password() (string, bool) { return b.get(adoPassword...) }
-func (b *adoBody) setPassword(p string)     { b.set(adoSpelling["password"], p, -1, adoPassword...) }
+func (b *adoBody) setPassword(p string)     { b.set("Password", p, -1, adoPassword...) }
 func (b *adoBody) clearPassword()           { b.del(adoPassword...) }
 
 func (b *adoBody) database() string {
@@ -432,7 +433,7 @@ func (b *adoBody) database() string {
 	return v
 }
 
-func (b *adoBody) setDatabase(db string) { b.set(adoSpelling["database"], db, -1, adoDatabase...) }
+func (b *adoBody) setDatabase(db string) { b.set("Database", db, -1, adoDatabase...) }
 
 func (b *adoBody) param(key string) (string, bool) { return b.get(adoNorm(key)) }
 func (b *adoBody) setParam(key, value string)      { b.set(key, value, -1, adoNorm(key)) }

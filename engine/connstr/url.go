@@ -512,6 +512,16 @@ func (b *urlBody) propSet(value string, keys ...string) {
 		return
 	}
 	p := prop{key: keys[0], val: v, kv: true}
+	if n := len(b.props); n > 0 && b.props[n-1].kv {
+		// An unterminated {value} runs to the end: close it, or it
+		// would swallow the property added after it.
+		last := &b.props[n-1]
+		if t := strings.TrimLeft(last.val, " "); strings.HasPrefix(t, "{") {
+			if _, closed := braceEnd(t); !closed {
+				last.val = encodeProp(decodeProp(last.val))
+			}
+		}
+	}
 	if n := len(b.props); n > 0 && b.props[n-1] == (prop{}) {
 		b.props = slices.Insert(b.props, n-1, p)
 	} else {

@@ -32,13 +32,9 @@ var (
 	adoDatabase = []string{"database", "initialcatalog", "db"}
 	// adoSQLServer are keys only SqlClient uses: such a string takes its
 	// port as "Server=host,1433", and has no Port key.
-	adoSQLServer = []string{"initialcatalog", "trustedconnection", "integratedsecurity", "multipleactiveresultsets",
-		"trustservercertificate", "applicationintent", "multisubnetfailover", "attachdbfilename", "encrypt"}
+	adoSQLServer = []string{"initialcatalog", "trustedconnection", "multipleactiveresultsets",
+		"applicationintent", "multisubnetfailover", "attachdbfilename", "encrypt"}
 )
-
-// adoSpelling is how a key of each group is written when added: a
-// spelling Npgsql, MySqlConnector and SqlClient all accept.
-var adoSpelling = map[string]string{"userid": "User ID", "password": "Password", "database": "Database"}
 
 func adoNorm(key string) string { return strings.ToLower(strings.ReplaceAll(key, " ", "")) }
 
@@ -46,6 +42,7 @@ func adoNorm(key string) string { return strings.ToLower(strings.ReplaceAll(key,
 // value may be wrapped in double or single quotes (the quote doubled
 // inside), otherwise it runs to the next ";" and is trimmed. It must use at
 // least one server, port, user, password or database key to be read as one.
+// Keys with "=" in them ("a==b") are not supported.
 func parseADO(s string) (*adoBody, bool) {
 	b := &adoBody{}
 	known := false
@@ -58,14 +55,7 @@ func parseADO(s string) (*adoBody, bool) {
 		}
 		g.pre = s[start:i]
 		ks := i
-		for i < len(s) && s[i] != ';' {
-			if s[i] == '=' {
-				if i+1 < len(s) && s[i+1] == '=' { // "==" is an "=" in the key
-					i += 2
-					continue
-				}
-				break
-			}
+		for i < len(s) && s[i] != ';' && s[i] != '=' {
 			i++
 		}
 		if i == len(s) || s[i] == ';' {
@@ -79,7 +69,7 @@ func parseADO(s string) (*adoBody, bool) {
 				ke--
 			}
 			g.key = s[ks:ke]
-			if g.key == "" {
+			if !validADOKey(g.key) {
 				return nil, false
 			}
 			ms := ke
@@ -136,6 +126,20 @@ func parseADO(s string) (*adoBody, bool) {
 	return b, known
 }
 
+// validADOKey accepts the keys drivers define: words, with spaces, "_",
+// "." or "-". It keeps "a://b=c;..." from being read as ADO.NET.
+func validADOKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(isLetter(c) || c >= '0' && c <= '9' || c == ' ' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func adoDecode(raw string) string {
 	if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') {
 		q := raw[:1]
@@ -189,6 +193,7 @@ func (b *adoBody) get(group ...string) (string, bool) {
 // segment at index after (-1: last, before a trailing ";").
 func (b *adoBody) set(key, value string, after int, group ...string) {
 	v := adoEncode(value)
+	defer b.keepForm()
 	if i := b.index(group...); i >= 0 {
 		b.segs[i].val = v
 		return
@@ -207,6 +212,15 @@ func (b *adoBody) set(key, value string, after int, group ...string) {
 func (b *adoBody) del(group ...string) {
 	for i := b.index(group...); i >= 0; i = b.index(group...) {
 		b.segs = slices.Delete(b.segs, i, i+1)
+	}
+	b.keepForm()
+}
+
+// keepForm adds a trailing ";" when an edit left a string that would read
+// as libpq: "host=db" once ";Password=x" is gone.
+func (b *adoBody) keepForm() {
+	if _, ok := parseKeyValue(b.str()); ok {
+		b.segs = append(b.segs, adoSeg{})
 	}
 }
 
@@ -400,13 +414,18 @@ func (b *adoBody) dedup() {
 	}
 }
 
+// Added keys are spelled "User ID", "Password" and "Database", which
+// Npgsql, MySqlConnector and SqlClient all accept ("Username" is not one of
+// SqlClient's); "Port" is added only to strings that are not SqlClient's.
+const adoAddUser = "User ID"
+
 func (b *adoBody) scheme() string           { return "" }
 func (b *adoBody) setScheme(string)         {}
 func (b *adoBody) user() (string, bool)     { return b.get(adoUser...) }
-func (b *adoBody) setUser(u string)         { b.set(adoSpelling["userid"], u, -1, adoUser...) }
+func (b *adoBody) setUser(u string)         { b.set(adoAddUser, u, -1, adoUser...) }
 func (b *adoBody) clearUser()               { b.del(adoUser...) }
 func (b *adoBody) password() (string, bool) { return b.get(adoPassword...) }
-func (b *adoBody) setPassword(p string)     { b.set(adoSpelling["password"], p, -1, adoPassword...) }
+func (b *adoBody) setPassword(p string)     { b.set("Password", p, -1, adoPassword...) }
 func (b *adoBody) clearPassword()           { b.del(adoPassword...) }
 
 func (b *adoBody) database() string {
@@ -414,7 +433,7 @@ func (b *adoBody) database() string {
 	return v
 }
 
-func (b *adoBody) setDatabase(db string) { b.set(adoSpelling["database"], db, -1, adoDatabase...) }
+func (b *adoBody) setDatabase(db string) { b.set("Database", db, -1, adoDatabase...) }
 
 func (b *adoBody) param(key string) (string, bool) { return b.get(adoNorm(key)) }
 func (b *adoBody) setParam(key, value string)      { b.set(key, value, -1, adoNorm(key)) }

@@ -98,6 +98,11 @@ type body interface {
 // ok is false when s is none of them: a path, a number, a sentence, JSON.
 // A bare word is a host only where the variable says so (DB_HOST=db); use
 // ParseStrict for values whose key does not.
+//
+// A URL's password may be written unescaped: its userinfo ends at the last
+// "@" that is followed by a valid host list and then the end, "/", "?" or
+// "#", so "postgres://app:dev/pass#1@db:5432/app" has password "dev/pass#1".
+// An "@" in the query ("postgres://db/app?user=a@b") does not end it.
 func Parse(s string) (c *Conn, ok bool) { return parse(s, false) }
 
 // ParseStrict recognises only the forms that cannot be mistaken for
@@ -147,8 +152,14 @@ func parse(s string, strict bool) (*Conn, bool) {
 	return nil, false
 }
 
-// Form is the syntax the string was written in.
-func (c *Conn) Form() Form { return c.form }
+// Form is the syntax the string is written in. A List that DedupHosts left
+// with one item is written as that item, and reports its form.
+func (c *Conn) Form() Form {
+	if l, ok := c.b.(*listBody); ok && len(l.items) == 1 {
+		return l.items[0].form
+	}
+	return c.form
+}
 
 // String writes the connection string: the input byte for byte, with
 // the parts that were set replaced.
@@ -184,6 +195,11 @@ func (c *Conn) Hosts() []Host { return c.b.hosts() }
 // IP address: IPv6 is bracketed where the form needs it, nothing else is
 // escaped. In KeyValue and ADONet strings, where one port key serves every
 // host, a host set without a port still reports that shared port.
+//
+// What names the old server beside the host goes with it: a SQL Server
+// instance (db\SQLEXPRESS, not part of Host.Name; the local server is a
+// default instance reached by its port) and libpq's hostaddr when host is
+// also given (libpq would connect to hostaddr).
 func (c *Conn) SetHost(i int, name string, port int) {
 	n := len(c.b.hosts())
 	if i < 0 || i >= n {

@@ -98,6 +98,19 @@ func parseKeyValue(s string) (*kvBody, bool) {
 	return b, known
 }
 
+// endsOpen reports whether an unquoted raw value is empty or ends in a
+// backslash that escapes nothing.
+func endsOpen(raw string) bool {
+	if raw == "" {
+		return true
+	}
+	if raw[0] == '\'' {
+		return false
+	}
+	n := len(raw) - len(strings.TrimRight(raw, `\`))
+	return n%2 == 1
+}
+
 // kvDecode unquotes and unescapes a raw libpq value.
 func kvDecode(raw string) string {
 	if len(raw) >= 2 && raw[0] == '\'' {
@@ -172,10 +185,10 @@ func (b *kvBody) set(key, value string, after int) {
 		b.pairs[i].val = v
 		return
 	}
-	if n := len(b.pairs); n > 0 && b.pairs[n-1].val == "" {
-		// An empty value is only possible last; with a pair after it,
-		// libpq would read that pair as its value.
-		b.pairs[n-1].val = "''"
+	if n := len(b.pairs); n > 0 && endsOpen(b.pairs[n-1].val) {
+		// Only the last value can be empty or end in a lone backslash;
+		// with a pair after it, libpq would read on into that pair.
+		b.pairs[n-1].val = kvEncode(kvDecode(b.pairs[n-1].val))
 	}
 	p := kvPair{pre: " ", key: key, mid: "=", val: v}
 	if len(b.pairs) == 0 {

@@ -67,17 +67,17 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 // "?" or "#" (and ";" in JDBC): "app:dev/pass#1@db:5432/app" is user app,
 // password "dev/pass#1". One exception keeps an "@" inside the query from
 // being read as the userinfo's end: an "@" is skipped when an earlier
-// reading of the URL is also valid and puts that "@" after its "?"
-// ("postgres://db/app?user=a@b" names host db).
+// reading of the URL is also valid and puts that "@" after its "?" (or a
+// JDBC ";"): "postgres://db/app?user=a@b" names host db.
 func parseURL(s string) (*urlBody, bool) {
 	jdbc, scheme, rest, ok := splitScheme(s)
 	if !ok {
 		return nil, false
 	}
-	terms := "/?#"
+	terms, queryStarts := "/?#", "?"
 	noUserinfo := false
 	if jdbc != "" {
-		terms = "/?#;"
+		terms, queryStarts = "/?#;", "?;"
 		// SQL Server's JDBC URL has no userinfo (credentials are
 		// properties) and its host may name an instance.
 		noUserinfo = strings.Contains(strings.ToLower(scheme), "sqlserver")
@@ -120,7 +120,7 @@ func parseURL(s string) (*urlBody, bool) {
 choose:
 	for k := len(cands) - 1; k >= 0; k-- {
 		for _, q := range cands[:k] {
-			if strings.ContainsAny(rest[q.end:cands[k].at], "?;") {
+			if strings.ContainsAny(rest[q.end:cands[k].at], queryStarts) {
 				continue choose
 			}
 		}
@@ -140,6 +140,9 @@ choose:
 	if jdbc != "" && strings.HasPrefix(tail, ";") {
 		b.hasProps, b.props = true, parseProps(tail[1:])
 		return b, true
+	}
+	if noUserinfo && tail != "" {
+		return nil, false // SQL Server's driver reads no path, query or fragment
 	}
 	if i := strings.IndexAny(tail, "?#"); i >= 0 {
 		b.path, tail = tail[:i], tail[i:]
@@ -509,6 +512,16 @@ func (b *urlBody) propSet(value string, keys ...string) {
 		return
 	}
 	p := prop{key: keys[0], val: v, kv: true}
+	if n := len(b.props); n > 0 && b.props[n-1].kv {
+		// An unterminated {value} runs to the end: close it, or it
+		// would swallow the property added after it.
+		last := &b.props[n-1]
+		if t := strings.TrimLeft(last.val, " "); strings.HasPrefix(t, "{") {
+			if _, closed := braceEnd(t); !closed {
+				last.val = encodeProp(decodeProp(last.val))
+			}
+		}
+	}
 	if n := len(b.props); n > 0 && b.props[n-1] == (prop{}) {
 		b.props = slices.Insert(b.props, n-1, p)
 	} else {

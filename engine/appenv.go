@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ type envLayer struct {
 	// for a developer's laptop (.env, samples), and are pointed at the
 	// service of their kind.
 	local bool
+	file  string // for samples: the file, shown in notes
 }
 
 // appEnvInput is everything the app's environment is made from.
@@ -170,6 +172,10 @@ func (b *envBuilder) apply(l envLayer) {
 		}
 		if v == "" && l.source == SourceSample {
 			continue // a sample's empty value says nothing; unset is the app's default
+		}
+		if l.file != "" && cur == nil {
+			b.vars[k] = &EnvVar{Key: k, Value: v, Source: l.source, Note: "from " + filepath.Base(l.file)}
+			continue
 		}
 		if cur != nil && cur.owned {
 			if v != cur.Value && v != "" {

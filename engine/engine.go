@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,10 @@ type Session struct {
 	sink     Sink
 	shell    map[string]string
 	dotenv   map[string]string
+	// The app's framework and committed samples, found once.
+	frameworks     []string
+	samples        []envLayer
+	sampleWarnings []string
 
 	env      []EnvVar
 	warnings []string
@@ -218,8 +223,8 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		sf.Close()
 		return nil, err
 	}
-	env, warnings := computeAppEnv(appEnvInput{Plan: p, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell})
-	warnings = append(append(append(append([]string{}, s.project.Warnings...), p.Warnings...), lockWarnings...), warnings...)
+	env, warnings := computeAppEnv(s.appEnvInput(p))
+	warnings = slices.Concat(s.project.Warnings, p.Warnings, lockWarnings, s.sampleWarnings, warnings)
 	if len(s.project.Unset) > 0 {
 		var left []string
 		for _, name := range s.project.Unset {
@@ -253,6 +258,42 @@ func (s *Session) Env(ctx context.Context) ([]EnvVar, []string, error) {
 	}
 	_, env, warnings := s.snapshot()
 	return env, warnings, nil
+}
+
+// appEnvInput gathers the layers of the app's environment for plan p.
+func (s *Session) appEnvInput(p *plan) appEnvInput {
+	if s.frameworks == nil {
+		s.frameworks = detectFrameworks(s.project.WorkingDir)
+		s.samples = s.readSamples(p)
+	}
+	return appEnvInput{Plan: p, Samples: s.samples, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell, Frameworks: s.frameworks}
+}
+
+// readSamples reads the committed samples that list the app's variables
+// (.env.example, .env.production.sample next to a missing env_file...).
+// One that does not parse is skipped with a warning naming it.
+func (s *Session) readSamples(p *plan) []envLayer {
+	var missing []string
+	for _, app := range p.apps() {
+		missing = append(missing, app.Svc.MissingEnvFiles...)
+	}
+	lookup := func(name string) (string, bool) {
+		if v, ok := s.shell[name]; ok {
+			return v, true
+		}
+		v, ok := s.dotenv[name]
+		return v, ok
+	}
+	var layers []envLayer
+	for _, path := range manifest.FindSamples(s.project.WorkingDir, missing) {
+		vars, err := manifest.ReadEnvFile(path, lookup)
+		if err != nil {
+			s.sampleWarnings = append(s.sampleWarnings, fmt.Sprintf("sample %s skipped: %v", path, err))
+			continue
+		}
+		layers = append(layers, envLayer{source: SourceSample, vars: vars, local: true, file: path})
+	}
+	return layers
 }
 
 // configEnv is parity.yaml's app.env.

@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/parity-dev/parity/engine/connstr"
 )
 
 // Where an app variable's value came from, lowest precedence first.
@@ -55,20 +56,17 @@ func looksSecret(key string) bool {
 	return up == "PASS" || strings.HasSuffix(up, "_PASS") || strings.HasSuffix(up, "_PWD")
 }
 
-// maskURL hides the password of a URL value, or the whole value of something that is not a URL.
+// maskURL hides the passwords of a connection string, or the whole value
+// of something that is not one.
 func maskURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	c, ok := connstr.ParseStrict(v)
+	if !ok {
 		if v == "" {
 			return ""
 		}
 		return "****"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		return strings.Replace(u.String(), ":xxxxx@", ":****@", 1)
-	}
-	return v
+	return c.Masked()
 }
 
 // maskValue hides what may be secret in a value shown in a message: a

@@ -332,7 +332,7 @@ func (s *Session) movePorts(ps *plannedService) error {
 		moved[target] = [2]int{host, np}
 	}
 	ps.Spec.Labels[LabelConfigHash] = configHash(ps.Spec)
-	s.env, _ = computeAppEnv(appEnvInput{Plan: s.plan, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell})
+	s.env, _ = computeAppEnv(s.appEnvInput(s.plan))
 	s.planMu.Unlock()
 
 	s.stMu.Lock()

@@ -262,9 +262,10 @@ func (b *envBuilder) rewrite(key, value string, local bool) (*EnvVar, bool) {
 		notes = append(notes, b.credentialsInto(c, first, len(notes) > 0)...)
 	}
 	value = c.String()
+	carried, _ := c.Password() // decoded: the value holds it percent-encoded
 	pw := first.Credentials.Password
 	return &EnvVar{Key: key, Value: value, Source: SourceParity, Service: first.Name,
-		Secret: pw != "" && strings.Contains(value, pw), Note: strings.Join(notes, "; "), owned: true}, true
+		Secret: pw != "" && (carried == pw || strings.Contains(value, pw)), Note: strings.Join(notes, "; "), owned: true}, true
 }
 
 // serviceNamed parses value and returns the service it names first, if any.

@@ -15,6 +15,8 @@ type Preview struct {
 	// WorkingDir is the manifest's project directory, where .env is read.
 	WorkingDir string
 	Files      []string
+	// EnvFiles are the env files read for the manifest and the app (--env-file, else .env).
+	EnvFiles []string
 	// StateDir is where up would keep the project's ports and passwords.
 	StateDir string
 	Services []ServicePreview
@@ -79,6 +81,7 @@ func (s *Session) Preview() (Preview, error) {
 		Project:    s.project.Name,
 		WorkingDir: s.project.WorkingDir,
 		Files:      s.project.Files,
+		EnvFiles:   s.project.EnvFiles,
 		StateDir:   s.stateDir,
 		Warnings:   p.Warnings,
 	}

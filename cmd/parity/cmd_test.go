@@ -85,12 +85,14 @@ func TestGlobalFlagsAndEnvironmentReachTheEngineOptions(t *testing.T) {
 				profiles, _ := flags.GetStringArray("profile")
 				p, _ := flags.GetString("project-name")
 				m, _ := flags.GetString("registry-mirror")
-				g = &globalOptions{projectName: p, files: files, profiles: profiles, mirror: m}
+				envFiles, _ := flags.GetStringArray("env-file")
+				g = &globalOptions{projectName: p, files: files, profiles: profiles, envFiles: envFiles, mirror: m}
 				return nil
 			}
 		}
 	}
-	if err := execute(t, root, "-p", "shop", "-f", "a.yaml", "-f", "b.yaml", "--profile", "search", "status"); err != nil {
+	if err := execute(t, root, "-p", "shop", "-f", "a.yaml", "-f", "b.yaml", "--profile", "search",
+		"--env-file", "base.env", "--env-file", "local.env", "status"); err != nil {
 		t.Fatal(err)
 	}
 	eo, err := g.engineOptions(io)
@@ -99,6 +101,9 @@ func TestGlobalFlagsAndEnvironmentReachTheEngineOptions(t *testing.T) {
 	}
 	if eo.ProjectName != "shop" || strings.Join(eo.Files, ",") != "a.yaml,b.yaml" || eo.Profiles[0] != "search" || eo.Mirror != "mirror.corp:5000" {
 		t.Errorf("engine options %+v", eo)
+	}
+	if strings.Join(eo.EnvFiles, ",") != "base.env,local.env" {
+		t.Errorf("env files %q, want both --env-file in order", eo.EnvFiles)
 	}
 	if eo.ExtraLabels["dev.parity.test"] != "1" || eo.ExtraLabels["team"] != "core" || eo.WorkingDir != "/src/shop" {
 		t.Errorf("labels %v, dir %s", eo.ExtraLabels, eo.WorkingDir)

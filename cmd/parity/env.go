@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -110,10 +111,16 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// dotenvQuote quotes a value only when a dotenv parser needs it.
+// dotenvQuote quotes a value only when Compose's dotenv reader needs it to
+// read the value back unchanged: unquoted, it expands $, cuts " #" comments
+// and trims white space (Unicode's too). Double quotes, not single: a
+// single-quoted value is literal but cannot hold a quote or end in a
+// backslash. Inside double quotes \\, \", \n and \$ are the escapes.
 func dotenvQuote(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\"'#$\\\n") {
-		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "$", `\$`).Replace(s) + `"`
+	if s != "" && !strings.ContainsAny(s, "\"'#$\\") && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) {
+		return s
 	}
-	return s
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "$", `\$`).Replace(s) + `"`
 }

@@ -14,6 +14,7 @@ type globalOptions struct {
 	projectName string
 	files       []string
 	profiles    []string
+	envFiles    []string
 	mirror      string
 }
 
@@ -37,6 +38,7 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 	pf.StringVarP(&g.projectName, "project-name", "p", "", "project name (default: the manifest's name, else the directory's, normalised as Compose does)")
 	pf.StringArrayVarP(&g.files, "file", "f", nil, "production manifest (repeatable, merged in order; default: COMPOSE_FILE, parity.yaml, then compose.yaml ...)")
 	pf.StringArrayVar(&g.profiles, "profile", nil, "Compose profile to enable (repeatable)")
+	pf.StringArrayVar(&g.envFiles, "env-file", nil, "env file for the manifest's variables and the app, instead of .env (repeatable, a later file wins)")
 	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
 
 	root.AddCommand(
@@ -69,6 +71,7 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 		Files:       g.files,
 		ProjectName: g.projectName,
 		Profiles:    g.profiles,
+		EnvFiles:    g.envFiles,
 		Mirror:      g.mirror,
 		ExtraLabels: labels,
 		Environ:     io.Environ,

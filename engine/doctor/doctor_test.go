@@ -206,6 +206,29 @@ func TestDoctorWarnsThatParityReplacesASQLiteDatabaseURL(t *testing.T) {
 	expect(t, doctor(t, noPostgres, healthyFake("redis:7"))[CheckDotenv], Warn, "runs no database parity recognises")
 }
 
+// Doctor reads the env files up reads, as up reads them: the --env-file
+// instead of .env, with Compose's interpolation inside it.
+func TestDoctorReadsTheEnvFilesUpReads(t *testing.T) {
+	dir := repo(t, map[string]string{
+		"compose.yaml": pinnedManifest,
+		".env":         "LOG_LEVEL=debug\n",
+		"dev.env":      "DATABASE_URL=${DEV_DATABASE_URL:-sqlite:///dev.db}\n",
+	})
+	f := healthyFake("postgres:15", "redis:7")
+	withEnvFile := func(files ...string) func(*Options) {
+		return func(o *Options) { o.Engine.EnvFiles = files }
+	}
+	expect(t, doctor(t, dir, f)[CheckDotenv], OK, ".env: 1 variables")
+	expect(t, doctor(t, dir, f, withEnvFile("dev.env"))[CheckDotenv], Warn, "dev.env sets DATABASE_URL to SQLite", "remove DATABASE_URL from dev.env")
+
+	disabled := func(o *Options) { o.Engine.Environ = []string{"COMPOSE_DISABLE_ENV_FILE=true"} }
+	expect(t, doctor(t, dir, f, disabled)[CheckDotenv], OK, "no .env")
+
+	bad := repo(t, map[string]string{"compose.yaml": pinnedManifest, ".env": "A=1\nB C=2\n"})
+	expect(t, doctor(t, bad, f)[CheckDotenv], Fail, filepath.Join(bad, ".env"), "line 2")
+	expect(t, doctor(t, dir, f, withEnvFile("nope.env"))[CheckDotenv], Fail, filepath.Join(dir, "nope.env"), "--env-file")
+}
+
 func TestDoctorWarnsAboutSecretsInACommittedDotenv(t *testing.T) {
 	dir := repo(t, map[string]string{"compose.yaml": pinnedManifest, ".env": "STRIPE_API_KEY=sk_live_123\nDB_PASSWORD=\nLOG_LEVEL=debug\n"})
 	f := healthyFake("postgres:15", "redis:7")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/joho/godotenv"
-
 	"github.com/parity-dev/parity/engine"
+	"github.com/parity-dev/parity/engine/manifest"
 )
 
 // freeBytes is the space an unprivileged writer may still use on path's filesystem.
@@ -58,44 +58,88 @@ func (d *run) checkState() {
 }
 
 // checkDotenv looks for the two ways a .env undoes parity's work: a SQLite
-// DATABASE_URL (the dev/prod gap itself) and secrets committed to git.
+// DATABASE_URL (the dev/prod gap itself) and secrets committed to git. It
+// reads the env files up reads (--env-file, else .env), as up reads them.
 func (d *run) checkDotenv() {
-	dir := d.opts.Engine.WorkingDir
-	if d.preview != nil {
-		dir = d.preview.WorkingDir
-	}
-	path := filepath.Join(dir, ".env")
-	env, err := godotenv.Read(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		d.add(CheckDotenv, OK, "", "no .env in %s", dir)
-		return
-	case err != nil:
-		d.add(CheckDotenv, Fail, "fix its syntax: KEY=VALUE lines, # comments", "read %s: %v", path, err)
-		return
-	}
-	var problems, fixes []string
-	for _, k := range sortedKeys(env) {
-		v := strings.ToLower(strings.TrimSpace(env[k]))
-		if isDatabaseURL(k) && strings.HasPrefix(v, "sqlite") {
-			if d.hasKind("postgres") {
-				problems = append(problems, fmt.Sprintf("%s sets %s to SQLite; parity replaces it with its Postgres's URL when it runs the app", path, k))
-				fixes = append(fixes, fmt.Sprintf("remove %s from .env so nothing runs on SQLite outside parity", k))
-			} else {
-				problems = append(problems, fmt.Sprintf("%s sets %s to SQLite and the manifest runs no database parity recognises, so the app uses SQLite", path, k))
-				fixes = append(fixes, fmt.Sprintf("point %s at the database production uses", k))
-			}
+	dir, files, explicit := d.envFiles()
+	shell := map[string]string{}
+	for _, kv := range d.opts.Engine.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			shell[k] = v
 		}
 	}
-	if secrets := d.committedSecrets(dir, env); len(secrets) > 0 {
-		problems = append(problems, fmt.Sprintf("%s is committed to git and sets %s", path, strings.Join(secrets, ", ")))
-		fixes = append(fixes, "`git rm --cached .env`, add .env to .gitignore and rotate those secrets; parity generates its own passwords and keeps them outside the repository")
+	// As Compose: a variable in a later file resolves against the shell,
+	// then against the earlier files.
+	merged := map[string]string{}
+	lookup := func(k string) (string, bool) {
+		if v, ok := shell[k]; ok {
+			return v, true
+		}
+		v, ok := merged[k]
+		return v, ok
 	}
-	if len(problems) > 0 {
+	var read []string
+	var problems, fixes []string
+	for _, path := range files {
+		env, err := manifest.ReadEnvFile(path, lookup)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && !explicit:
+			continue
+		case errors.Is(err, os.ErrNotExist):
+			d.add(CheckDotenv, Fail, "fix the --env-file path", "env file %s does not exist", path)
+			return
+		case err != nil:
+			d.add(CheckDotenv, Fail, "fix its syntax: KEY=VALUE lines, # comments", "%v", err)
+			return
+		}
+		read = append(read, path)
+		maps.Copy(merged, env)
+		name := d.relFiles([]string{path})
+		for _, k := range sortedKeys(env) {
+			v := strings.ToLower(strings.TrimSpace(env[k]))
+			if isDatabaseURL(k) && strings.HasPrefix(v, "sqlite") {
+				if d.hasKind("postgres") {
+					problems = append(problems, fmt.Sprintf("%s sets %s to SQLite; parity replaces it with its Postgres's URL when it runs the app", path, k))
+					fixes = append(fixes, fmt.Sprintf("remove %s from %s so nothing runs on SQLite outside parity", k, name))
+				} else {
+					problems = append(problems, fmt.Sprintf("%s sets %s to SQLite and the manifest runs no database parity recognises, so the app uses SQLite", path, k))
+					fixes = append(fixes, fmt.Sprintf("point %s at the database production uses", k))
+				}
+			}
+		}
+		if secrets := committedSecrets(path, env); len(secrets) > 0 {
+			problems = append(problems, fmt.Sprintf("%s is committed to git and sets %s", path, strings.Join(secrets, ", ")))
+			fixes = append(fixes, fmt.Sprintf("`git rm --cached %s`, add it to .gitignore and rotate those secrets; parity generates its own passwords and keeps them outside the repository", name))
+		}
+	}
+	switch {
+	case len(problems) > 0:
 		d.add(CheckDotenv, Warn, strings.Join(fixes, "; "), "%s", strings.Join(problems, "; "))
-		return
+	case len(read) == 0:
+		d.add(CheckDotenv, OK, "", "no .env in %s", dir)
+	default:
+		d.add(CheckDotenv, OK, "", "%s: %d variables, no SQLite URL, no committed secret", strings.Join(read, ", "), len(merged))
 	}
-	d.add(CheckDotenv, OK, "", "%s: %d variables, no SQLite URL, no committed secret", path, len(env))
+}
+
+// envFiles are the env files up reads: the manifest's own list when it
+// loaded, else --env-file or the working directory's .env. explicit says
+// they must exist.
+func (d *run) envFiles() (dir string, files []string, explicit bool) {
+	dir = d.opts.Engine.WorkingDir
+	if d.preview != nil {
+		return d.preview.WorkingDir, d.preview.EnvFiles, true
+	}
+	if len(d.opts.Engine.EnvFiles) == 0 {
+		return dir, []string{filepath.Join(dir, ".env")}, false
+	}
+	for _, f := range d.opts.Engine.EnvFiles {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(dir, f)
+		}
+		files = append(files, f)
+	}
+	return dir, files, true
 }
 
 func (d *run) hasKind(kind string) bool {
@@ -115,13 +159,14 @@ func isDatabaseURL(key string) bool {
 	return strings.HasSuffix(k, "DATABASE_URL") || k == "DB_URL" || strings.HasSuffix(k, "_DB_URL")
 }
 
-// committedSecrets lists the secret-looking keys with values in a .env
-// that git tracks; nothing when git is missing or dir is not a repository.
-func (d *run) committedSecrets(dir string, env map[string]string) []string {
+// committedSecrets lists the secret-looking keys with values in an env
+// file that git tracks; nothing when git is missing or the file is outside
+// a repository.
+func committedSecrets(path string, env map[string]string) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", "ls-files", "--error-unmatch", ".env")
-	cmd.Dir = dir
+	cmd := exec.CommandContext(ctx, "git", "ls-files", "--error-unmatch", "--", filepath.Base(path))
+	cmd.Dir = filepath.Dir(path)
 	if err := cmd.Run(); err != nil {
 		return nil // untracked, not a repository, or no git
 	}

@@ -21,8 +21,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/joho/godotenv"
-
 	"github.com/parity-dev/parity/engine/lockfile"
 	"github.com/parity-dev/parity/engine/manifest"
 	"github.com/parity-dev/parity/stacks"
@@ -429,13 +427,13 @@ func (c *checker) scan(abs, rel string, kind sourceKind) error {
 }
 
 // dotenvBeside reads the .env next to a Compose file, which Compose uses to
-// interpolate it.
+// interpolate it, as Compose reads it (without the shell, as readDotenv).
 func (c *checker) dotenvBeside(abs string) map[string]string {
 	dir := filepath.Dir(abs)
 	if vars, ok := c.dotenvs[dir]; ok {
 		return vars
 	}
-	vars, err := godotenv.Read(filepath.Join(dir, ".env"))
+	vars, err := manifest.ReadEnvFile(filepath.Join(dir, ".env"), nil)
 	if err != nil {
 		vars = map[string]string{}
 	}
@@ -505,7 +503,7 @@ func (c *checker) compareSighting(rel string, s sighting) {
 
 // scanDotenv reports variables pointing at another engine than production's.
 func (c *checker) scanDotenv(data []byte, rel string) {
-	entries, err := readDotenv(data)
+	entries, err := readDotenv(rel, data)
 	if err != nil {
 		c.add(Finding{File: rel, Kind: "-", Production: "-", Found: "unparseable .env", Severity: Warning,
 			Problem: "cannot read as a .env file: " + err.Error(), Fix: "fix the file"})

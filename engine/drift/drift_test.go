@@ -154,6 +154,7 @@ func TestDotenvURLsOfAnotherEngine(t *testing.T) {
 		{".env.example:2", "postgres:15", "DATABASE_URL=mysql://root:***@localhost:3306/app", Error},
 		{".env.local:1", "postgres:15", "DB_CONNECTION=sqlite", Error},
 		{".env.local:2", "redis:7", "CACHE_URL=memcached://localhost:11211", Error},
+		{".env.test:2", "postgres:15", "DATABASE_URL=sqlite:///test.db", Error}, // read with Compose's interpolation
 	})
 	for _, f := range r.Findings {
 		if strings.Contains(f.Found+f.Problem+f.Fix, "s3cret") {

@@ -1,14 +1,14 @@
 package drift
 
 import (
-	"bytes"
 	"path"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/joho/godotenv"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/parity-dev/parity/engine/manifest"
 )
 
 // sighting is one image a file starts: a dev Compose service, a CI service
@@ -219,11 +219,13 @@ type dotenvEntry struct {
 	Line       int
 }
 
-// readDotenv parses a .env file with godotenv (quoting, escapes,
-// multi-line values) and finds each key's line by scanning for its last
-// assignment, which is the one godotenv keeps.
-func readDotenv(data []byte) ([]dotenvEntry, error) {
-	values, err := godotenv.Parse(bytes.NewReader(data))
+// readDotenv parses a .env file as Compose reads one (quoting, escapes,
+// multi-line values, ${V:-default}) and finds each key's line by scanning
+// for its last assignment, which is the one that counts. Variables resolve
+// against the file alone: check reports on the repository, not on the
+// shell it runs in.
+func readDotenv(name string, data []byte) ([]dotenvEntry, error) {
+	values, err := manifest.ParseEnvFile(name, data, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,13 +96,10 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	environ := make([]string, 0, len(opts.Environ)+len(dotEnv))
-	for k, v := range dotEnv {
-		if _, set := opts.Environ[k]; !set {
-			environ = append(environ, k+"="+v)
-		}
-	}
-	for k, v := range opts.Environ {
+	env := maps.Clone(dotEnv)
+	maps.Copy(env, opts.Environ)
+	environ := make([]string, 0, len(env))
+	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
 	subst := newUnsetSubstitution()

@@ -594,29 +594,25 @@ func conventionalValue(ps *plannedService, key, url string) (string, bool) {
 // leftovers warns about values that still name a service parity runs
 // (JSON, a form parity does not read): the app would reach nothing there.
 func (b *envBuilder) leftovers() {
+	names := sortedKeys(b.hosts)
+	patterns := make([]*regexp.Regexp, len(names))
+	for i, name := range names {
+		// host:port, @host or //host
+		h := regexp.QuoteMeta(name)
+		patterns[i] = regexp.MustCompile(`(?:(?:^|[@/,;="' ])` + h + `:\d+)|(?:(?:@|//)` + h + `(?:[/,;:?"' ]|$))`)
+	}
 	for _, k := range sortedKeys(b.vars) {
 		v := b.vars[k]
 		if v.owned || v.Source == SourceShell {
 			continue
 		}
-		for _, name := range sortedKeys(b.hosts) {
-			if mentionsHost(v.Value, name) {
-				ps := b.hosts[name]
+		for i, re := range patterns {
+			if re.MatchString(v.Value) {
+				ps := b.hosts[names[i]]
 				b.warnings = append(b.warnings, fmt.Sprintf("%s (from %s) names service %s, which parity runs at %s, in a form parity cannot rewrite; set %s yourself in parity.yaml app.env",
-					k, v.Source, name, ps.Address(), k))
+					k, v.Source, names[i], ps.Address(), k))
 				break
 			}
 		}
 	}
-}
-
-// mentionsHost reports whether s names host as a server: host:port,
-// @host or //host.
-func mentionsHost(s, host string) bool {
-	re := regexp.MustCompile(`(^|[@/,;="' ])` + regexp.QuoteMeta(host) + `(:\d+)`)
-	if re.MatchString(s) {
-		return true
-	}
-	re = regexp.MustCompile(`(@|//)` + regexp.QuoteMeta(host) + `([/,;:?"' ]|$)`)
-	return re.MatchString(s)
 }

@@ -55,6 +55,7 @@ type Session struct {
 	shell    map[string]string
 	dotenv   map[string]string
 	// The app's framework and committed samples, found once.
+	layersRead     bool
 	frameworks     []string
 	samples        []envLayer
 	sampleWarnings []string
@@ -262,7 +263,8 @@ func (s *Session) Env(ctx context.Context) ([]EnvVar, []string, error) {
 
 // appEnvInput gathers the layers of the app's environment for plan p.
 func (s *Session) appEnvInput(p *plan) appEnvInput {
-	if s.frameworks == nil {
+	if !s.layersRead {
+		s.layersRead = true
 		s.frameworks = detectFrameworks(s.project.WorkingDir)
 		s.samples = s.readSamples(p)
 	}

@@ -64,7 +64,7 @@ func (e Elasticsearch) opensearch() bool {
 	return e.family == esOpenSearch || e.family == esBitnamiOpenSearch
 }
 
-// Kind implements Stack: "elasticsearch" or "opensearch".
+// Kind: "elasticsearch" or "opensearch".
 func (e Elasticsearch) Kind() string {
 	if e.opensearch() {
 		return "opensearch"
@@ -72,17 +72,9 @@ func (e Elasticsearch) Kind() string {
 	return "elasticsearch"
 }
 
-// Matches implements Stack: images of this one's kind, Elasticsearch or
-// OpenSearch.
-func (e Elasticsearch) Matches(image string) bool {
-	found, ok := elasticsearchFor(ParseImage(image))
-	return ok && found.opensearch() == e.opensearch()
-}
-
-// Port implements Stack: the HTTP API.
+// Port: the HTTP API.
 func (Elasticsearch) Port() int { return 9200 }
 
-// DataDir implements Stack.
 func (e Elasticsearch) DataDir() string {
 	switch e.family {
 	case esBitnami:
@@ -105,7 +97,7 @@ var esClusterSettings = []string{
 	"discovery.zen.minimum_master_nodes", "bootstrap.memory_lock",
 }
 
-// Configure implements Stack. One node (discovery.type=single-node) with a
+// Configure: One node (discovery.type=single-node) with a
 // modest heap unless production sets one. Whether clients log in is
 // production's decision: with a password set (ELASTIC_PASSWORD, or
 // OpenSearch's security plugin, which is on unless DISABLE_SECURITY_PLUGIN)
@@ -209,7 +201,7 @@ func (e Elasticsearch) configureBitnami(env map[string]string, secret string) Cr
 	return Credentials{User: user, Password: secret}
 }
 
-// Probe implements Stack: GET /_cluster/health, ready at status yellow or
+// Probe: GET /_cluster/health, ready at status yellow or
 // green (a single node leaves replicas unassigned, so yellow is its normal
 // state). Red, a 503 (no elected master, OpenSearch's security index not
 // initialised yet) and a cluster still recovering are ErrStarting.
@@ -275,7 +267,7 @@ func httpFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// URL implements Stack: http://user:pass@host:port, or without credentials
+// URL: http://user:pass@host:port, or without credentials
 // when security is off.
 func (Elasticsearch) URL(ep Endpoint) string {
 	u := &url.URL{Scheme: "http", Host: net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port))}
@@ -285,11 +277,10 @@ func (Elasticsearch) URL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack. https is what production's URL says where the
+// Schemes: https is what production's URL says where the
 // node has TLS; the local node has none, so the engine gives the app http.
 func (Elasticsearch) Schemes() []string { return []string{"http", "https"} }
 
-// Vars implements Stack.
 func (e Elasticsearch) Vars() []string {
 	if e.opensearch() {
 		return []string{"OPENSEARCH_URL"}
@@ -297,5 +288,5 @@ func (e Elasticsearch) Vars() []string {
 	return []string{"ELASTICSEARCH_URL"}
 }
 
-// Shell implements Stack: nil, there is no interactive client.
+// Shell: nil, there is no interactive client.
 func (Elasticsearch) Shell(Credentials) []string { return nil }

@@ -17,10 +17,6 @@ func Generic(port int) Stack { return generic{port: port} }
 
 func (generic) Kind() string { return "generic" }
 
-// Matches reports false: generic is what the engine picks when no kind
-// matches, never a match itself.
-func (generic) Matches(string) bool { return false }
-
 func (g generic) Port() int { return g.port }
 
 // DataDir is "": where such a service keeps data is for its manifest's

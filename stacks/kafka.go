@@ -47,22 +47,14 @@ func kafkaFor(img Image) (Kafka, bool) {
 	return Kafka{family: family}, ok
 }
 
-// Kind implements Stack.
 func (Kafka) Kind() string { return "kafka" }
 
-// Matches implements Stack.
-func (Kafka) Matches(image string) bool {
-	_, ok := kafkaFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack: the client listener.
+// Port: the client listener.
 func (Kafka) Port() int { return 9092 }
 
 // kafkaControllerPort is the KRaft controller listener, inside the container only.
 const kafkaControllerPort = 9093
 
-// DataDir implements Stack.
 func (k Kafka) DataDir() string {
 	if k.family == kafkaBitnami {
 		return "/bitnami/kafka"
@@ -78,7 +70,7 @@ func (k Kafka) prefix() string {
 	return "KAFKA_"
 }
 
-// Configure implements Stack. Production runs several brokers, often with
+// Configure: Production runs several brokers, often with
 // ZooKeeper or a separate controller quorum, and tells clients to find them
 // under names of its network; none of that can work on a laptop. So parity
 // runs one node that is both broker and controller (KRaft), with
@@ -152,7 +144,7 @@ func kafkaClusterID(secret string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// Probe implements Stack: a Metadata request to the broker, which answers
+// Probe: a Metadata request to the broker, which answers
 // once it has registered with its controller. It also checks that the
 // broker advertises the address the probe used: a client follows the
 // advertised address, so a broker advertising another one would look ready
@@ -218,15 +210,14 @@ func kafkaFailed(ctx context.Context, dialer *probeDialer, err error) error {
 	return err
 }
 
-// URL implements Stack: host:port, the bootstrap server list clients take.
+// URL: host:port, the bootstrap server list clients take.
 func (Kafka) URL(ep Endpoint) string { return net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port)) }
 
-// Schemes implements Stack: the kafka:// form some clients (Sarama-based
+// Schemes: the kafka:// form some clients (Sarama-based
 // tools, Benthos) accept.
 func (Kafka) Schemes() []string { return []string{"kafka"} }
 
-// Vars implements Stack.
 func (Kafka) Vars() []string { return []string{"KAFKA_BROKERS", "KAFKA_BOOTSTRAP_SERVERS"} }
 
-// Shell implements Stack: nil, Kafka has no interactive client.
+// Shell: nil, Kafka has no interactive client.
 func (Kafka) Shell(Credentials) []string { return nil }

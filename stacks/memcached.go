@@ -30,22 +30,14 @@ func memcachedFor(img Image) (Memcached, bool) {
 	return Memcached{bitnami: bitnami}, ok
 }
 
-// Kind implements Stack.
 func (Memcached) Kind() string { return "memcached" }
 
-// Matches implements Stack.
-func (Memcached) Matches(image string) bool {
-	_, ok := memcachedFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack.
 func (Memcached) Port() int { return 11211 }
 
-// DataDir implements Stack: "", memcached keeps everything in memory.
+// DataDir: "", memcached keeps everything in memory.
 func (Memcached) DataDir() string { return "" }
 
-// Configure implements Stack. The official image has no authentication,
+// Configure: The official image has no authentication,
 // and neither does parity's. Bitnami's turns SASL on when production sets
 // MEMCACHED_PASSWORD; its value becomes parity's secret.
 func (m Memcached) Configure(svc Service, secret string) Config {
@@ -65,7 +57,7 @@ func (m Memcached) Configure(svc Service, secret string) Config {
 	return Config{Credentials: creds, Env: env, Command: cloneArgs(svc.Command)}
 }
 
-// Probe implements Stack: the version command, answered "VERSION x.y.z".
+// Probe: the version command, answered "VERSION x.y.z".
 // Memcached opens its port only once it serves, but Docker's proxy accepts
 // before that and hangs up (ErrNoAnswer). With SASL on, memcached speaks
 // only its binary protocol, where VERSION needs no login; parity's password
@@ -153,18 +145,18 @@ func memcachedFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// URL implements Stack: host:port, the form memcached clients take (there
+// URL: host:port, the form memcached clients take (there
 // is no URL scheme they agree on).
 func (Memcached) URL(ep Endpoint) string {
 	return net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port))
 }
 
-// Schemes implements Stack: the memcached:// form a few libraries accept.
+// Schemes: the memcached:// form a few libraries accept.
 func (Memcached) Schemes() []string { return []string{"memcached", "memcache"} }
 
-// Vars implements Stack: the server lists Rails (MEMCACHE_SERVERS), Dalli
+// Vars: the server lists Rails (MEMCACHE_SERVERS), Dalli
 // and Django's pylibmc setups read, as host:port.
 func (Memcached) Vars() []string { return []string{"MEMCACHED_SERVERS", "MEMCACHE_SERVERS"} }
 
-// Shell implements Stack: nil, memcached has no client in its image.
+// Shell: nil, memcached has no client in its image.
 func (Memcached) Shell(Credentials) []string { return nil }

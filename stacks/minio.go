@@ -34,20 +34,13 @@ func minioFor(img Image) (MinIO, bool) {
 	return MinIO{bitnami: bitnami}, ok
 }
 
-// Kind implements Stack.
 func (MinIO) Kind() string { return "minio" }
 
-// Matches implements Stack.
-func (MinIO) Matches(image string) bool {
-	_, ok := minioFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack: the S3 API. The console (9001) is published when
+// Port: the S3 API. The console (9001) is published when
 // the manifest names it.
 func (MinIO) Port() int { return 9000 }
 
-// DataDir implements Stack: where `minio server /data`, the command every
+// DataDir: where `minio server /data`, the command every
 // MinIO manifest gives, keeps its objects.
 func (m MinIO) DataDir() string {
 	if m.bitnami {
@@ -60,7 +53,7 @@ func (m MinIO) DataDir() string {
 // configured region accepts any; AWS SDKs insist on one.
 const S3Region = "us-east-1"
 
-// Configure implements Stack. The root user is production's (minioadmin
+// Configure: The root user is production's (minioadmin
 // when it names none), the password parity's secret; MinIO reads both at
 // every start, so unlike a database the password follows the secret even
 // on an existing volume. The first bucket of Bitnami's MINIO_DEFAULT_BUCKETS
@@ -86,7 +79,7 @@ func (m MinIO) Configure(svc Service, secret string) Config {
 	return Config{Credentials: creds, Env: env, Command: cloneArgs(svc.Command)}
 }
 
-// Probe implements Stack: GET /minio/health/ready, which answers 200 once
+// Probe: GET /minio/health/ready, which answers 200 once
 // the server can serve requests, then a signed ListBuckets, which shows
 // whether the credentials are right (403 is ErrAuth).
 func (MinIO) Probe(ctx context.Context, ep Endpoint) error {
@@ -216,14 +209,13 @@ func minioURL(ep Endpoint) string {
 	return "http://" + net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port))
 }
 
-// URL implements Stack: the S3 endpoint, http://host:port. S3 clients take
+// URL: the S3 endpoint, http://host:port. S3 clients take
 // the keys separately (AWS_ACCESS_KEY_ID...), never in the URL.
 func (MinIO) URL(ep Endpoint) string { return minioURL(ep) }
 
-// Schemes implements Stack.
 func (MinIO) Schemes() []string { return []string{"http", "https", "s3"} }
 
-// Vars implements Stack: S3_ENDPOINT and the AWS SDKs' standard variables;
+// Vars: S3_ENDPOINT and the AWS SDKs' standard variables;
 // VarValues gives their values.
 func (MinIO) Vars() []string {
 	return []string{"S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
@@ -239,5 +231,5 @@ func (MinIO) VarValues(ep Endpoint) map[string]string {
 	}
 }
 
-// Shell implements Stack: nil, there is no interactive client.
+// Shell: nil, there is no interactive client.
 func (MinIO) Shell(Credentials) []string { return nil }

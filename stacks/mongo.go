@@ -33,19 +33,10 @@ func mongoFor(img Image) (Mongo, bool) {
 	return Mongo{bitnami: bitnami}, ok
 }
 
-// Kind implements Stack.
 func (Mongo) Kind() string { return "mongo" }
 
-// Matches implements Stack.
-func (Mongo) Matches(image string) bool {
-	_, ok := mongoFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack.
 func (Mongo) Port() int { return 27017 }
 
-// DataDir implements Stack.
 func (m Mongo) DataDir() string {
 	if m.bitnami {
 		return "/bitnami/mongodb"
@@ -53,7 +44,7 @@ func (m Mongo) DataDir() string {
 	return "/data/db"
 }
 
-// Configure implements Stack. Whether clients log in is production's
+// Configure: Whether clients log in is production's
 // decision: the official image turns auth on when MONGO_INITDB_ROOT_USERNAME
 // is set, and creates that user in the admin database with the password,
 // which becomes parity's secret, on an empty data directory.
@@ -112,7 +103,7 @@ func configureBitnamiMongo(env map[string]string, secret string) Credentials {
 	return Credentials{User: user, Password: secret, Database: db}
 }
 
-// Probe implements Stack: it connects with the app's URL and pings. The
+// Probe: it connects with the app's URL and pings. The
 // official image initialises a new data directory on a temporary mongod
 // that listens only inside the container, so until the real one listens
 // Docker's port proxy hangs up (ErrNoAnswer).
@@ -178,7 +169,7 @@ func mongoFailed(ctx context.Context, dialer *probeDialer, err error) error {
 	return err
 }
 
-// URL implements Stack: mongodb://user:pass@host:port/db?authSource=admin&directConnection=true.
+// URL: mongodb://user:pass@host:port/db?authSource=admin&directConnection=true.
 // directConnection: a server that production runs as a one-member replica
 // set announces itself under its container name, which a client on the
 // laptop cannot resolve; a direct connection ignores that.
@@ -201,13 +192,11 @@ func (m Mongo) URL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack.
 func (Mongo) Schemes() []string { return []string{"mongodb"} }
 
-// Vars implements Stack.
 func (Mongo) Vars() []string { return []string{"MONGODB_URI", "MONGO_URL"} }
 
-// Shell implements Stack: mongosh (images from MongoDB 6 on; older ones
+// Shell: mongosh (images from MongoDB 6 on; older ones
 // ship the legacy mongo shell, which takes the same URL).
 func (m Mongo) Shell(creds Credentials) []string {
 	ep := Endpoint{Host: "127.0.0.1", Port: 27017, Credentials: creds}

@@ -45,19 +45,10 @@ func mysqlFor(img Image) (MySQL, bool) {
 	return MySQL{family: family}, ok
 }
 
-// Kind implements Stack.
 func (MySQL) Kind() string { return "mysql" }
 
-// Matches implements Stack.
-func (MySQL) Matches(image string) bool {
-	_, ok := mysqlFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack.
 func (MySQL) Port() int { return 3306 }
 
-// DataDir implements Stack.
 func (m MySQL) DataDir() string {
 	switch m.family {
 	case mysqlBitnami:
@@ -68,7 +59,7 @@ func (m MySQL) DataDir() string {
 	return "/var/lib/mysql"
 }
 
-// Configure implements Stack. The user and database are production's; the
+// Configure: The user and database are production's; the
 // root password, and the user's where there is a user, are parity's secret.
 // The images apply them only when they initialise an empty data directory,
 // so the secret persisted per service keeps the volume and the URL
@@ -174,7 +165,7 @@ func configureBitnamiMySQL(env map[string]string, prefix, secret string) Credent
 	return Credentials{User: user, Password: secret, Database: db}
 }
 
-// Probe implements Stack: it logs in with the app's credentials, selecting
+// Probe: it logs in with the app's credentials, selecting
 // the app's database, and pings. The official images run their first-boot
 // initialisation on a server with networking off, so a probe cannot log in
 // half-way through it: before, Docker's port proxy hangs up (ErrNoAnswer).
@@ -251,7 +242,7 @@ func mysqlFailed(ctx context.Context, dialer *probeDialer, err error) error {
 	return err
 }
 
-// URL implements Stack: mysql://user:pass@host:port/db, the form Rails,
+// URL: mysql://user:pass@host:port/db, the form Rails,
 // Prisma, SQLAlchemy (as mysql+driver) and dj-database-url read. Go's
 // driver takes a DSN instead (user:pass@tcp(host:port)/db), which an app
 // builds from MYSQL_HOST and friends, or from this URL.
@@ -266,7 +257,7 @@ func (MySQL) URL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack: the schemes URL parsers read as a MySQL server,
+// Schemes: the schemes URL parsers read as a MySQL server,
 // Rails' mysql2 and trilogy and SQLAlchemy's dialect+driver forms among them.
 func (MySQL) Schemes() []string {
 	return []string{
@@ -276,14 +267,14 @@ func (MySQL) Schemes() []string {
 	}
 }
 
-// Vars implements Stack. DATABASE_URL is also among FallbackVars: it goes to
+// Vars: DATABASE_URL is also among FallbackVars: it goes to
 // MySQL only when no other kind (Postgres) claims it.
 func (MySQL) Vars() []string { return []string{"MYSQL_URL", "DATABASE_URL"} }
 
 // FallbackVars implements FallbackVarser.
 func (MySQL) FallbackVars() []string { return []string{"DATABASE_URL"} }
 
-// Shell implements Stack: the image's own client (MariaDB images from 11 on
+// Shell: the image's own client (MariaDB images from 11 on
 // no longer ship the mysql name). The password goes in MYSQL_PWD, which
 // both clients read, rather than on the command line.
 func (m MySQL) Shell(creds Credentials) []string {

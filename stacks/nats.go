@@ -20,26 +20,18 @@ func natsFor(img Image) (NATS, bool) {
 	return NATS{}, img.repoIs("nats")
 }
 
-// Kind implements Stack.
 func (NATS) Kind() string { return "nats" }
 
-// Matches implements Stack. Only the official image: bitnami/nats is
-// configured by a generated file of its own.
-func (NATS) Matches(image string) bool {
-	_, ok := natsFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack: the client port. The monitoring (8222) and route
+// Port: the client port. The monitoring (8222) and route
 // (6222) ports are published when the manifest names them.
 func (NATS) Port() int { return 4222 }
 
-// DataDir implements Stack: "". Core NATS keeps nothing; a JetStream store
+// DataDir: "". Core NATS keeps nothing; a JetStream store
 // directory is kept when the manifest mounts a named volume there, as any
 // other volume.
 func (NATS) DataDir() string { return "" }
 
-// Configure implements Stack. Whether clients log in is production's
+// Configure: Whether clients log in is production's
 // decision, read from its command: --user/--pass (a password) or --auth (a
 // token), in any of the forms Go's flag package reads (-pass, --pass x,
 // --pass=x). The password or token becomes parity's secret. Credentials in
@@ -110,7 +102,7 @@ func natsFlag(arg string) (name, value string, inline bool) {
 	return name, value, inline
 }
 
-// Probe implements Stack: it connects (the server's INFO, the client's
+// Probe: it connects (the server's INFO, the client's
 // CONNECT with the credentials) and flushes, a PING answered PONG, which
 // is when an authorization failure shows.
 func (NATS) Probe(ctx context.Context, ep Endpoint) error {
@@ -169,7 +161,7 @@ func natsFailed(ctx context.Context, dialer *probeDialer, err error) error {
 	return err
 }
 
-// URL implements Stack: nats://user:pass@host:port, or nats://token@host:port.
+// URL: nats://user:pass@host:port, or nats://token@host:port.
 func (NATS) URL(ep Endpoint) string { return natsURL(ep) }
 
 func natsURL(ep Endpoint) string {
@@ -183,11 +175,9 @@ func natsURL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack.
 func (NATS) Schemes() []string { return []string{"nats"} }
 
-// Vars implements Stack.
 func (NATS) Vars() []string { return []string{"NATS_URL"} }
 
-// Shell implements Stack: nil, the official image has no client.
+// Shell: nil, the official image has no client.
 func (NATS) Shell(Credentials) []string { return nil }

@@ -83,20 +83,11 @@ func postgresMajor(img Image) int {
 	return 0
 }
 
-// Kind implements Stack.
 func (Postgres) Kind() string { return "postgres" }
 
-// Matches implements Stack: any image of the families Postgres knows, from
-// any registry or mirror.
-func (Postgres) Matches(image string) bool {
-	_, ok := postgresFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack.
 func (Postgres) Port() int { return 5432 }
 
-// DataDir implements Stack. From PostgreSQL 18 the official image keeps its
+// DataDir: From PostgreSQL 18 the official image keeps its
 // data in /var/lib/postgresql/MAJOR/docker and declares the volume at
 // /var/lib/postgresql; a volume at the old path there makes the entrypoint
 // refuse to start, and before 18 a volume at the new path is shadowed by
@@ -117,7 +108,7 @@ func (p Postgres) DataDir() string {
 	return "/var/lib/postgresql/data"
 }
 
-// Configure implements Stack. The user and database are production's; the
+// Configure: The user and database are production's; the
 // password is always parity's secret: production's is not known here (nor
 // should it be copied to a laptop), and the official image applies
 // POSTGRES_PASSWORD only when it initialises an empty data directory, so a
@@ -220,7 +211,7 @@ func configureBitnamiPostgres(env map[string]string, secret string, wanted Crede
 	return Credentials{User: user, Password: secret, Database: db}
 }
 
-// Probe implements Stack: it logs in with the app's credentials and runs
+// Probe: it logs in with the app's credentials and runs
 // SELECT 1. It connects over TCP, like the app, which also steps around the
 // official entrypoint's first-run dance: that runs a temporary server for the
 // init scripts, reachable only on the container's Unix socket, then restarts
@@ -282,7 +273,7 @@ func postgresFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// URL implements Stack: postgres://user:pass@host:port/db?sslmode=disable.
+// URL: postgres://user:pass@host:port/db?sslmode=disable.
 // The local server has no TLS, so the URL says so rather than leaving
 // clients that default to "prefer" or "require" to find out.
 func (Postgres) URL(ep Endpoint) string { return postgresURL("postgres", ep).String() }
@@ -303,7 +294,7 @@ func postgresURL(scheme string, ep Endpoint) *url.URL {
 	return u
 }
 
-// Schemes implements Stack: the schemes URL parsers in common use read as a
+// Schemes: the schemes URL parsers in common use read as a
 // PostgreSQL server: libpq's two, Laravel's and Doctrine's pgsql,
 // dj-database-url's postgis and timescale, and SQLAlchemy's dialect+driver
 // forms. An app keeps its own scheme when the engine rewrites its URL.
@@ -314,10 +305,9 @@ func (Postgres) Schemes() []string {
 	}
 }
 
-// Vars implements Stack.
 func (Postgres) Vars() []string { return []string{"DATABASE_URL"} }
 
-// Shell implements Stack. The password goes in PGPASSWORD even where the
+// Shell: The password goes in PGPASSWORD even where the
 // Unix socket is trusted (the official image's default) because not every
 // image trusts it: Bitnami's pg_hba.conf asks for md5 there too once a
 // password is set, and so does an official image initialised with

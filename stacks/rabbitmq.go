@@ -29,20 +29,12 @@ func rabbitmqFor(img Image) (RabbitMQ, bool) {
 	return RabbitMQ{bitnami: bitnami}, ok
 }
 
-// Kind implements Stack.
 func (RabbitMQ) Kind() string { return "rabbitmq" }
 
-// Matches implements Stack.
-func (RabbitMQ) Matches(image string) bool {
-	_, ok := rabbitmqFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack: AMQP. The management UI's 15672 is published too
+// Port: AMQP. The management UI's 15672 is published too
 // when the manifest publishes or exposes it, like any port it names.
 func (RabbitMQ) Port() int { return 5672 }
 
-// DataDir implements Stack.
 func (r RabbitMQ) DataDir() string {
 	if r.bitnami {
 		return "/bitnami/rabbitmq/mnesia"
@@ -50,7 +42,7 @@ func (r RabbitMQ) DataDir() string {
 	return "/var/lib/rabbitmq"
 }
 
-// Configure implements Stack. The user and vhost are production's (guest
+// Configure: The user and vhost are production's (guest
 // and "/" when it names none); the password is parity's secret. RabbitMQ
 // creates that user and vhost when it boots on an empty data directory.
 //
@@ -117,7 +109,7 @@ func rabbitVhost(vhost string) string {
 	return vhost
 }
 
-// Probe implements Stack: it opens an AMQP connection, which logs in and
+// Probe: it opens an AMQP connection, which logs in and
 // opens the vhost, and closes it. RabbitMQ opens its AMQP listener last,
 // once it has booted and created the default user, so until then Docker's
 // port proxy hangs up (ErrNoAnswer).
@@ -187,7 +179,7 @@ func rabbitFailed(ctx context.Context, dialer *probeDialer, err error) error {
 	return err
 }
 
-// URL implements Stack: amqp://user:pass@host:port/vhost, with the default
+// URL: amqp://user:pass@host:port/vhost, with the default
 // vhost "/" as an empty path (the AMQP URI spec writes it "%2F"; both work).
 func (RabbitMQ) URL(ep Endpoint) string { return rabbitURL(ep) }
 
@@ -206,13 +198,12 @@ func rabbitURL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack. amqps is TLS; the local broker has none, so the
+// Schemes: amqps is TLS; the local broker has none, so the
 // engine gives the app amqp.
 func (RabbitMQ) Schemes() []string { return []string{"amqp", "amqps"} }
 
-// Vars implements Stack.
 func (RabbitMQ) Vars() []string { return []string{"AMQP_URL", "RABBITMQ_URL"} }
 
-// Shell implements Stack: nil, RabbitMQ has no interactive client
+// Shell: nil, RabbitMQ has no interactive client
 // (rabbitmqctl runs one command; the management UI is on 15672).
 func (RabbitMQ) Shell(Credentials) []string { return nil }

@@ -50,19 +50,10 @@ func redisFor(img Image) (Redis, bool) {
 	return Redis{family: family}, ok
 }
 
-// Kind implements Stack.
 func (Redis) Kind() string { return "redis" }
 
-// Matches implements Stack.
-func (Redis) Matches(image string) bool {
-	_, ok := redisFor(ParseImage(image))
-	return ok
-}
-
-// Port implements Stack.
 func (Redis) Port() int { return 6379 }
 
-// DataDir implements Stack.
 func (r Redis) DataDir() string {
 	switch r.family {
 	case redisBitnami:
@@ -77,7 +68,7 @@ func (r Redis) DataDir() string {
 // arguments: Redis Stack's REDIS_ARGS, Bitnami's *_EXTRA_FLAGS.
 var argVars = []string{"REDIS_ARGS", "REDIS_EXTRA_FLAGS", "VALKEY_EXTRA_FLAGS"}
 
-// Configure implements Stack. Whether there is a password at all is
+// Configure: Whether there is a password at all is
 // production's decision, read from where production puts it: a
 // --requirepass argument (in the command, in a `sh -c` line, in REDIS_ARGS)
 // or Bitnami's password variables. Its value becomes parity's secret. With
@@ -230,7 +221,7 @@ func replaceRequirepass(line, secret string) (string, bool) {
 	return line, false
 }
 
-// Probe implements Stack: PING with the app's credentials, answered PONG.
+// Probe: PING with the app's credentials, answered PONG.
 func (Redis) Probe(ctx context.Context, ep Endpoint) error {
 	timeout := probeTimeout(ctx)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -320,7 +311,7 @@ func redisFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// URL implements Stack: redis://:pass@host:port/0, or redis://host:port/0
+// URL: redis://:pass@host:port/0, or redis://host:port/0
 // without auth.
 func (Redis) URL(ep Endpoint) string {
 	db := ep.Credentials.Database
@@ -337,11 +328,11 @@ func (Redis) URL(ep Endpoint) string {
 	return u.String()
 }
 
-// Schemes implements Stack. rediss and valkeys are TLS; the local server
+// Schemes: rediss and valkeys are TLS; the local server
 // has none, so the engine gives the app the plain scheme for those.
 func (Redis) Schemes() []string { return []string{"redis", "rediss", "valkey", "valkeys"} }
 
-// Vars implements Stack. Valkey images also give VALKEY_URL, which Valkey's
+// Vars: Valkey images also give VALKEY_URL, which Valkey's
 // own client libraries and examples read.
 func (r Redis) Vars() []string {
 	if r.family == redisValkey || r.family == redisBitnamiValkey {
@@ -350,7 +341,7 @@ func (r Redis) Vars() []string {
 	return []string{"REDIS_URL"}
 }
 
-// Shell implements Stack: the image's own CLI (Valkey and KeyDB images
+// Shell: the image's own CLI (Valkey and KeyDB images
 // name theirs after themselves).
 func (r Redis) Shell(creds Credentials) []string {
 	cli := "redis-cli"

@@ -18,7 +18,7 @@ import (
 
 func TestRedisConfigureCommand(t *testing.T) {
 	tests := []struct {
-		name    string
+		name     string
 		cmd      []string
 		want     []string
 		password string // "" when the server has no auth

@@ -52,9 +52,6 @@ type Endpoint struct {
 type Stack interface {
 	// Kind is the short name: "postgres", "redis", "generic".
 	Kind() string
-	// Matches reports whether an image reference (with optional registry
-	// prefix, tag or digest) is this kind, e.g. "postgis/postgis:16-3.4".
-	Matches(image string) bool
 	// Port is the container port the service listens on.
 	Port() int
 	// DataDir is the container path holding the service's data, kept in a

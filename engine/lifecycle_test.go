@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -617,5 +618,178 @@ func checkFirstPassword(t *testing.T, k lifecycleKind, auth, given string, o obs
 		if v := o.env[k.variable]; v.Value != o.password {
 			t.Errorf("the app's %s = %q, want the container's %q", k.variable, v.Value, o.password)
 		}
+	}
+}
+
+// sharedProject runs three kinds on one unset password variable, as a
+// manifest does where ops set one secret for all of them, and an app that
+// reads the variable and URLs built from it.
+func sharedProject() lifecycleRun {
+	pw := manifest.Unset("SHARED_PASSWORD")
+	return lifecycleRun{dotenv: map[string]string{}, proj: &manifest.Project{
+		Name: lifecycleProj, Files: []string{"/src/life/compose.yaml"}, Unset: []string{"SHARED_PASSWORD"},
+		Services: []manifest.Service{
+			{Name: "app", Build: true, Environment: map[string]manifest.Value{
+				"SHARED_PASSWORD": pw,
+				"DATABASE_URL":    tv("postgres://app:${SHARED_PASSWORD}@db:5432/app"),
+				"AMQP_URL":        tv("amqp://app:${SHARED_PASSWORD}@mq:5672/"),
+			}},
+			{Name: "cache", Image: "redis:7", Command: tcmd([]string{"redis-server", "--requirepass", "${SHARED_PASSWORD}"})},
+			{Name: "db", Image: "postgres:16", Environment: map[string]manifest.Value{
+				"POSTGRES_USER": manifest.Text("app"), "POSTGRES_PASSWORD": pw,
+			}},
+			{Name: "mq", Image: "rabbitmq:3.13", Environment: map[string]manifest.Value{
+				"RABBITMQ_DEFAULT_USER": manifest.Text("app"), "RABBITMQ_DEFAULT_PASS": pw,
+			}},
+		},
+	}}
+}
+
+// sharedPasswords checks invariant I1 on a run of sharedProject: every
+// service and every app variable has the one password, which it returns.
+func sharedPasswords(t *testing.T, s *Session, f *docker.Fake) string {
+	t.Helper()
+	var names []string
+	for _, ps := range s.plan.containers() {
+		names = append(names, ps.Name)
+	}
+	if len(names) < 2 {
+		t.Fatalf("services %v: nothing shares the variable", names)
+	}
+	carried := map[string]func(map[string]string, []string) string{
+		"cache": argAfter("--requirepass"), "db": fromEnv("POSTGRES_PASSWORD"), "mq": fromEnv("RABBITMQ_DEFAULT_PASS"),
+	}
+	var pw string
+	for _, name := range names {
+		spec, ok := f.Spec(s.id(name))
+		if !ok {
+			t.Fatalf("no container for %s", name)
+		}
+		got := carried[name](containerEnv(spec), spec.Cmd)
+		if pw == "" {
+			pw = got
+		}
+		if got == "" || got != pw {
+			t.Errorf("%s has password %q, cache %q: one variable, one password", name, got, pw)
+		}
+		if c := s.plan.service(name).Credentials.Password; c != got {
+			t.Errorf("%s's plan has password %q, its container %q", name, c, got)
+		}
+		if !stacks.CredentialsInData(s.plan.service(name).Stack.Kind()) {
+			continue // its volume's label is of no consequence
+		}
+		if vol, err := f.Volume(context.Background(), volumeName(lifecycleProj, name)); err != nil || vol.Labels[LabelSecretHash] != secretHash(got) {
+			t.Errorf("%s's volume: labels %v, err %v; want the hash of %q", name, vol.Labels, err, got)
+		}
+	}
+	vars, _, err := s.Env(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envMap(vars)
+	if env["SHARED_PASSWORD"].Value != pw {
+		t.Errorf("the app's SHARED_PASSWORD = %q, the services' %q", env["SHARED_PASSWORD"].Value, pw)
+	}
+	urls := []string{"DATABASE_URL"}
+	if s.plan.service("mq") != nil {
+		urls = append(urls, "AMQP_URL")
+	}
+	for _, name := range names {
+		urls = append(urls, envName(name)+"_URL")
+	}
+	for _, k := range urls {
+		if got, _ := urlPassword(env[k].Value); got != pw {
+			t.Errorf("%s = %s carries %q, want %q", k, env[k].Value, got, pw)
+		}
+	}
+	for _, name := range names {
+		if k := envName(name) + "_PASSWORD"; env[k].Value != pw {
+			t.Errorf("%s = %q, want %q", k, env[k].Value, pw)
+		}
+	}
+	return pw
+}
+
+// I1 through the lifecycle: services sharing an unset password variable
+// get one password, the app's variable of that name is it, and it lives
+// as long as the data.
+func TestLifecycleSharedPasswordVariable(t *testing.T) {
+	for _, step := range []string{stepDown, stepStop, stepDownVolumes} {
+		t.Run(step, func(t *testing.T) {
+			ctx := context.Background()
+			f := docker.NewFake()
+			stateDir := t.TempDir()
+			s1 := lifecycleSession(t, sharedProject(), f, stateDir)
+			if err := s1.UpAndWait(ctx); err != nil {
+				t.Fatalf("first up: %v", err)
+			}
+			pw1 := sharedPasswords(t, s1, f)
+			stepBetween(t, step, f, stateDir)
+			s2 := lifecycleSession(t, sharedProject(), f, stateDir)
+			if err := s2.UpAndWait(ctx); err != nil {
+				t.Fatalf("second up: %v", err)
+			}
+			pw2 := sharedPasswords(t, s2, f)
+			if step == stepDownVolumes && pw2 == pw1 {
+				t.Errorf("after down --volumes the shared password is still %q, want a new one", pw1)
+			}
+			if step != stepDownVolumes && pw2 != pw1 {
+				t.Errorf("shared password changed from %q to %q while the data was kept", pw1, pw2)
+			}
+		})
+	}
+}
+
+// A project whose state predates per-variable secrets has each service's
+// own generated password, and its data initialised with it. When services
+// share the variable, the one whose data keeps its password must keep it;
+// the others read theirs at every start and take it.
+func TestLifecycleSharedVariableFromOlderStateKeepsTheDatasPassword(t *testing.T) {
+	ctx := context.Background()
+	f := docker.NewFake()
+	stateDir := t.TempDir()
+	// Redis, first by name, reads its password at every start; Postgres
+	// keeps the one its data was initialised with.
+	run := sharedProject()
+	run.proj.Services = slices.DeleteFunc(run.proj.Services, func(svc manifest.Service) bool { return svc.Name == "mq" })
+	delete(run.proj.Services[0].Environment, "AMQP_URL")
+	s1 := lifecycleSession(t, run, f, stateDir)
+	if err := s1.UpAndWait(ctx); err != nil {
+		t.Fatalf("first up: %v", err)
+	}
+	// Rewrite the state and the labels as an older parity left them: a
+	// password per service, the volumes initialised with each.
+	sf, err := openState(stateDir, lifecycleProj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]string{"cache": "CacheOwnSecret1", "db": "DbOwnSecret2"}
+	sf.Secrets, sf.VarSecrets = map[string]string{}, map[string]string{}
+	for name, secret := range old {
+		sf.Secrets[name] = secret
+	}
+	if err := sf.Save(); err != nil {
+		t.Fatal(err)
+	}
+	sf.Close()
+	if _, err := down(ctx, f, stateDir, lifecycleProj, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range old {
+		vol := volumeName(lifecycleProj, name)
+		if err := f.RemoveVolume(ctx, vol); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.CreateVolume(ctx, vol, map[string]string{LabelProject: lifecycleProj, LabelService: name, LabelSecretHash: secretHash(secret)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s2 := lifecycleSession(t, run, f, stateDir)
+	if err := s2.UpAndWait(ctx); err != nil {
+		t.Fatalf("up on an older project's data: %v", err)
+	}
+	if pw := sharedPasswords(t, s2, f); pw != old["db"] {
+		t.Errorf("shared password %q, want db's %q, which its data was initialised with", pw, old["db"])
 	}
 }

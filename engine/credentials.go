@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/parity-dev/parity/engine/manifest"
@@ -17,7 +18,7 @@ import (
 func bindPasswords(p *plan, svc *manifest.Service, st *state) {
 	bind := func(name string) {
 		if _, ok := p.Bindings[name]; !ok {
-			p.bind(name, st.varSecret(name, svc.Name))
+			p.bind(name, st.varSecret(name, legacyOwner(p, st, name, svc.Name)))
 		}
 	}
 	for k, v := range svc.Environment {
@@ -64,6 +65,35 @@ func (st *state) varSecret(name, service string) string {
 	}
 	st.VarSecrets[name] = s
 	return s
+}
+
+// legacyOwner is the service whose own generated password a variable
+// takes over from a state that predates per-variable secrets: one of the
+// services naming it that keeps its credentials with its data, which was
+// initialised with that password, else svc. The others read their
+// password at every start.
+func legacyOwner(p *plan, st *state, name, svc string) string {
+	for _, ps := range p.Services {
+		if ps.Role == RoleBacking && stacks.CredentialsInData(ps.Stack.Kind()) && st.Secrets[ps.Name] != "" && namesVar(ps.Svc, name) {
+			return ps.Name
+		}
+	}
+	return svc
+}
+
+// namesVar reports whether any value of svc refers to the unset variable name.
+func namesVar(svc *manifest.Service, name string) bool {
+	for _, v := range svc.Environment {
+		if slices.Contains(v.UnsetVars(), name) {
+			return true
+		}
+	}
+	for _, v := range svc.Command {
+		if slices.Contains(v.UnsetVars(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // passwordSource says where the password a service gets now comes from,

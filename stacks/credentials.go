@@ -95,10 +95,12 @@ func cloneEnv(env map[string]string) map[string]string {
 // credentialsInData are the kinds that write their users and passwords
 // into the data directory when they initialise it and ignore the
 // variables afterwards: a volume initialised with one password keeps it.
-// The others (Redis, NATS, Memcached, MinIO) read their password at every
-// start.
+// OpenSearch's security plugin is one: it fills its index, admin's
+// password hash included, from OPENSEARCH_INITIAL_ADMIN_PASSWORD on the
+// first start only. The others (Redis, NATS, Memcached, MinIO) read their
+// password at every start.
 var credentialsInData = map[string]bool{
-	"postgres": true, "mysql": true, "mongo": true, "rabbitmq": true, "elasticsearch": true,
+	"postgres": true, "mysql": true, "mongo": true, "rabbitmq": true, "elasticsearch": true, "opensearch": true,
 }
 
 // CredentialsInData reports whether kind keeps its credentials with its data.

@@ -203,7 +203,9 @@ func (s *Session) checkVolumes(ctx context.Context, st *state) error {
 				ps.DataVolume, ps.Name, s.project.Name, ps.DataVolume)
 		}
 		if ps.Role == RoleBacking {
-			want := secretHash(st.Secrets[ps.Name])
+			// The same hash the volume was labelled with: of the password
+			// the service runs with, "" for a Redis without one.
+			want := secretHash(ps.Credentials.Password)
 			if got := vol.Labels[LabelSecretHash]; got != "" && got != want {
 				return fmt.Errorf("volume %s holds %s data created with another password than the one in parity's state (%s); reset the data with `parity down --volumes`, or restore the state file from a backup",
 					ps.DataVolume, ps.Name, projectStatePath(s.stateDir, s.project.Name))

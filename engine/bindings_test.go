@@ -127,7 +127,7 @@ func hasHostPort(ps *plannedService, port int) bool {
 	return false
 }
 
-func want(t *testing.T, r envResult, key, value string) {
+func wantVar(t *testing.T, r envResult, key, value string) {
 	t.Helper()
 	if got, ok := r.env[key]; !ok || got.Value != value {
 		t.Errorf("%s = %q (set: %v, source %q), want %q", key, got.Value, ok, got.Source, value)
@@ -143,7 +143,7 @@ func TestARedisWithoutPasswordHasNoCredentialsAndTheAppNone(t *testing.T) {
 	if pw := r.plan.service("cache").Credentials.Password; pw != "" {
 		t.Errorf("redis password %q, want none", pw)
 	}
-	want(t, r, "REDIS_URL", "redis://127.0.0.1:6379/0")
+	wantVar(t, r, "REDIS_URL", "redis://127.0.0.1:6379/0")
 	if _, ok := r.env["CACHE_PASSWORD"]; ok {
 		t.Errorf("CACHE_PASSWORD set for a server without auth")
 	}
@@ -168,15 +168,15 @@ func TestOffItsUsualPortTheAppGetsThePortEverywhere(t *testing.T) {
 	if port == "5432" {
 		t.Fatal("the test needs 5432 taken")
 	}
-	want(t, r, "DB_HOST", "127.0.0.1")
-	want(t, r, "DB_PORT", port)
-	want(t, r, "DB_USER", "app")
-	want(t, r, "DB_PASSWORD", "secret")
-	want(t, r, "DB_NAME", "app")
-	want(t, r, "PGHOST", "127.0.0.1")
-	want(t, r, "PGPORT", port)
-	want(t, r, "LEGACY_DATABASE_URL", "postgres://app:secret@127.0.0.1:"+port+"/app?sslmode=disable")
-	want(t, r, "DB_URL", "postgres://app:secret@127.0.0.1:"+port+"/app?sslmode=disable")
+	wantVar(t, r, "DB_HOST", "127.0.0.1")
+	wantVar(t, r, "DB_PORT", port)
+	wantVar(t, r, "DB_USER", "app")
+	wantVar(t, r, "DB_PASSWORD", "secret")
+	wantVar(t, r, "DB_NAME", "app")
+	wantVar(t, r, "PGHOST", "127.0.0.1")
+	wantVar(t, r, "PGPORT", port)
+	wantVar(t, r, "LEGACY_DATABASE_URL", "postgres://app:secret@127.0.0.1:"+port+"/app?sslmode=disable")
+	wantVar(t, r, "DB_URL", "postgres://app:secret@127.0.0.1:"+port+"/app?sslmode=disable")
 }
 
 // Issue 10 #3 and I1: a password variable the developer set in .env is the
@@ -199,8 +199,8 @@ func TestAPasswordVariableSetInDotenvIsTheContainersAndTheApps(t *testing.T) {
 	if pw := r.plan.service("db").Credentials.Password; pw != "postgres" {
 		t.Errorf("container password %q, want the .env's", pw)
 	}
-	want(t, r, "DB_PASSWORD", "postgres")
-	want(t, r, "DATABASE_URL", "postgres://app:postgres@127.0.0.1:5432/app?sslmode=disable")
+	wantVar(t, r, "DB_PASSWORD", "postgres")
+	wantVar(t, r, "DATABASE_URL", "postgres://app:postgres@127.0.0.1:5432/app?sslmode=disable")
 }
 
 // A value from the shell wins over .env, for the container and the app alike.
@@ -212,7 +212,7 @@ func TestAShellPasswordWinsOverDotenvForBoth(t *testing.T) {
 	if pw := r.plan.service("db").Credentials.Password; pw != "from-shell" {
 		t.Errorf("container password %q, want the shell's", pw)
 	}
-	want(t, r, "DB_PASSWORD", "from-shell")
+	wantVar(t, r, "DB_PASSWORD", "from-shell")
 }
 
 // Issue 10 #7: a literal password in the committed manifest is kept, and
@@ -236,9 +236,9 @@ func TestALiteralPasswordIsKept(t *testing.T) {
 	if pw := r.plan.service("db").Credentials.Password; pw != "paperless" {
 		t.Errorf("password %q, want the manifest's", pw)
 	}
-	want(t, r, "PAPERLESS_DBHOST", "127.0.0.1")
-	want(t, r, "PAPERLESS_DBPORT", "5432")
-	want(t, r, "PAPERLESS_DBPASSWORD", "paperless")
+	wantVar(t, r, "PAPERLESS_DBHOST", "127.0.0.1")
+	wantVar(t, r, "PAPERLESS_DBPORT", "5432")
+	wantVar(t, r, "PAPERLESS_DBPASSWORD", "paperless")
 }
 
 // Issue 10 #8: services that share one unset password variable share one
@@ -262,7 +262,7 @@ func TestServicesSharingAnUnsetPasswordVariableShareOneSecret(t *testing.T) {
 	if a == "" || a != b {
 		t.Errorf("passwords %q and %q, want one shared secret", a, b)
 	}
-	want(t, r, "RABBITMQ_PASS", a)
+	wantVar(t, r, "RABBITMQ_PASS", a)
 }
 
 // Issue 10 #6: an app reading X_USER, X_NAME or X_DATABASE next to X_HOST
@@ -284,7 +284,7 @@ func TestAHostFamilyGetsEverySibling(t *testing.T) {
 		"SHOP_DB_HOST": "127.0.0.1", "SHOP_DB_PORT": "3306", "SHOP_DB_USER": "shop", "SHOP_DB_USERNAME": "shop",
 		"SHOP_DB_PASSWORD": pw, "SHOP_DB_NAME": "shop", "SHOP_DB_DATABASE": "shop", "SHOP_DB_PASS": pw,
 	} {
-		want(t, r, k, v)
+		wantVar(t, r, k, v)
 	}
 }
 
@@ -365,16 +365,16 @@ func TestACommittedSampleListsTheAppsVariables(t *testing.T) {
 		".env.example": "APP_NAME=Shop\nAPP_KEY=\nDB_CONNECTION=mysql\nDB_HOST=127.0.0.1\nDB_PORT=3306\nDB_DATABASE=laravel\nDB_USERNAME=root\nDB_PASSWORD=\nREDIS_HOST=127.0.0.1\nREDIS_PASSWORD=null\nREDIS_PORT=6379\n",
 	}, taken: []int{3306, 6379}})
 	db, cache := r.plan.service("db"), r.plan.service("cache")
-	want(t, r, "APP_NAME", "Shop")
+	wantVar(t, r, "APP_NAME", "Shop")
 	if r.env["APP_NAME"].Source != SourceSample {
 		t.Errorf("APP_NAME source %q, want sample", r.env["APP_NAME"].Source)
 	}
-	want(t, r, "DB_HOST", "127.0.0.1")
-	want(t, r, "DB_PORT", strconv.Itoa(db.Ports[3306]))
-	want(t, r, "DB_USERNAME", "shop")
-	want(t, r, "DB_PASSWORD", db.Credentials.Password)
-	want(t, r, "DB_DATABASE", "shop")
-	want(t, r, "REDIS_PORT", strconv.Itoa(cache.Ports[6379]))
+	wantVar(t, r, "DB_HOST", "127.0.0.1")
+	wantVar(t, r, "DB_PORT", strconv.Itoa(db.Ports[3306]))
+	wantVar(t, r, "DB_USERNAME", "shop")
+	wantVar(t, r, "DB_PASSWORD", db.Credentials.Password)
+	wantVar(t, r, "DB_DATABASE", "shop")
+	wantVar(t, r, "REDIS_PORT", strconv.Itoa(cache.Ports[6379]))
 	if _, ok := r.env["APP_KEY"]; ok {
 		t.Error("an empty sample value is set; the app's own default should apply")
 	}
@@ -404,12 +404,12 @@ func TestLaravelGetsItsOwnVariables(t *testing.T) {
 		"artisan":      "#!/usr/bin/env php\n",
 	}})
 	port := strconv.Itoa(r.plan.service("pgsql").Ports[5432])
-	want(t, r, "DB_CONNECTION", "pgsql")
-	want(t, r, "DB_HOST", "127.0.0.1")
-	want(t, r, "DB_PORT", port)
-	want(t, r, "DB_DATABASE", "shop")
-	want(t, r, "DB_USERNAME", "postgres")
-	want(t, r, "DB_PASSWORD", "pw")
+	wantVar(t, r, "DB_CONNECTION", "pgsql")
+	wantVar(t, r, "DB_HOST", "127.0.0.1")
+	wantVar(t, r, "DB_PORT", port)
+	wantVar(t, r, "DB_DATABASE", "shop")
+	wantVar(t, r, "DB_USERNAME", "postgres")
+	wantVar(t, r, "DB_PASSWORD", "pw")
 }
 
 // Issue 10 #12, fuzzed: whatever the password, interpolated into the app's

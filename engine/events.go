@@ -18,10 +18,12 @@ type (
 const (
 	PhasePending    = event.PhasePending
 	PhasePulling    = event.PhasePulling
+	PhaseBuilding   = event.PhaseBuilding
 	PhaseCreating   = event.PhaseCreating
 	PhaseStarting   = event.PhaseStarting
 	PhaseWaiting    = event.PhaseWaiting
 	PhaseReady      = event.PhaseReady
+	PhaseDone       = event.PhaseDone
 	PhaseExited     = event.PhaseExited
 	PhaseRestarting = event.PhaseRestarting
 	PhaseStopping   = event.PhaseStopping

@@ -55,11 +55,12 @@ func (s *Session) readLock() (*lockfile.Lock, error) {
 }
 
 // lockable are the services parity lock locks: backing services whose image
-// a tag names. An image the manifest pins by digest needs no lock.
+// a tag names. An image the manifest pins by digest needs no lock; one it
+// builds is pinned by its Dockerfile.
 func (s *Session) lockable() []*plannedService {
 	var out []*plannedService
 	for _, ps := range classify(s.project, s.roleOptions()) {
-		if ps.Role == RoleBacking && stacks.ParseImage(ps.Image).Digest == "" {
+		if ps.Role == RoleBacking && ps.Build == nil && stacks.ParseImage(ps.Image).Digest == "" {
 			out = append(out, ps)
 		}
 	}

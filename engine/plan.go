@@ -63,6 +63,14 @@ type plannedService struct {
 	DataVolume  string      // named volume holding the data dir, "" when none
 	Spec        docker.ContainerSpec
 	Credentials stacks.Credentials
+
+	// Job is a one-shot container that another service waits for with
+	// service_completed_successfully: it is done when it exits 0.
+	Job bool
+	// Build is how parity builds the image of a service whose own
+	// Dockerfile makes a backing service; nil for pulled images. Image is
+	// then the image its final stage starts FROM.
+	Build *imageBuild
 }
 
 // Endpoint is where the service answers on this machine.
@@ -167,42 +175,90 @@ func volumeName(project, service string) string {
 // pass can see which services are backing services.
 func classify(proj *manifest.Project, opts planOptions) []*plannedService {
 	out := make([]*plannedService, 0, len(proj.Services))
+	waiters := jobWaiters(proj)
 	backing := map[string]bool{}
+	setBacking := func(ps *plannedService, st stacks.Stack, why string) {
+		ps.Role, ps.Stack, ps.Why = RoleBacking, st, why
+		backing[ps.Name] = true
+		for _, a := range ps.Svc.Aliases {
+			backing[a] = true
+		}
+	}
 	for i := range proj.Services {
 		svc := &proj.Services[i]
 		ps := &plannedService{Name: svc.Name, Svc: svc, Image: svc.Image}
+		job := len(waiters[svc.Name]) > 0
 		switch {
 		case opts.Skip[svc.Name]:
 			ps.Role, ps.Why = RoleSkipped, "skipped in parity.yaml"
 		case opts.AppService == svc.Name:
 			ps.Role, ps.Why = RoleApp, "named as the app in parity.yaml"
 		case svc.Build:
-			ps.Role, ps.Why = RoleApp, "has a build: section (the team's own code)"
+			b, st := planBuild(svc)
+			if st == nil {
+				ps.Role, ps.Why = RoleApp, "has a build: section (the team's own code)"
+				break
+			}
+			// Its Dockerfile makes a backing service (FROM postgres:16 plus
+			// init scripts): parity builds it and runs it as that kind.
+			ps.Build, ps.Image = b, b.Base
+			if !job {
+				setBacking(ps, st, fmt.Sprintf("built from %s, whose final stage is FROM %s, a %s image", b.source(proj.WorkingDir), b.Base, st.Kind()))
+			}
 		case svc.Image == "":
 			ps.Role, ps.Why = RoleSkipped, "has neither image nor build"
+		case job:
+			// A one-shot job runs its command once, whatever its image
+			// would serve (redis-cli in a redis image, psql in postgres).
 		default:
 			if st := stacks.ForImage(svc.Image); st != nil {
-				ps.Role, ps.Stack = RoleBacking, st
-				ps.Why = fmt.Sprintf("image %s is a %s image", svc.Image, st.Kind())
-				backing[svc.Name] = true
-				for _, a := range svc.Aliases {
-					backing[a] = true
-				}
+				setBacking(ps, st, fmt.Sprintf("image %s is a %s image", svc.Image, st.Kind()))
 			}
 		}
 		out = append(out, ps)
 	}
-	// Unrecognised images: the team's own when they lean on a backing service.
+	// Unrecognised images: the team's own when they come from the app's
+	// image repository or namespace, or lean on a backing service. Each app
+	// found this way can bring in more, so repeat until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		for _, ps := range out {
+			if ps.Role != "" {
+				continue
+			}
+			job := len(waiters[ps.Name]) > 0
+			if how, sameRepo, ok := appImageOf(ps, out); ok {
+				if st := stacks.ForProjectImage(ps.Image); st != nil && !sameRepo && !job {
+					setBacking(ps, st, fmt.Sprintf("image %s is the project's own %s image: it %s", ps.Image, st.Kind(), how))
+				} else {
+					ps.Role, ps.Why = RoleApp, fmt.Sprintf("part of the app: image %s %s", ps.Image, how)
+					if sameRepo {
+						ps.Why = "part of the app: it " + how
+					}
+				}
+				changed = true
+				continue
+			}
+			if job {
+				continue
+			}
+			if dep := leansOn(ps.Svc, backing); dep != "" {
+				ps.Role = RoleApp
+				ps.Why = fmt.Sprintf("image %s is not a known backing service and %s", ps.Image, dep)
+				changed = true
+			}
+		}
+	}
 	for _, ps := range out {
 		if ps.Role != "" {
 			continue
 		}
-		if dep := leansOn(ps.Svc, backing); dep != "" {
-			ps.Role = RoleApp
-			ps.Why = fmt.Sprintf("image %s is not a known backing service and %s", ps.Image, dep)
+		ps.Role = RoleGeneric
+		if w := waiters[ps.Name]; len(w) > 0 {
+			ps.Job = true
+			ps.Why = fmt.Sprintf("a one-shot job: %s %s for it to complete (service_completed_successfully)", strings.Join(w, ", "), waitVerb(len(w)))
 			continue
 		}
-		ps.Role = RoleGeneric
 		ps.Why = fmt.Sprintf("image %s is a third-party service no app code depends on", ps.Image)
 	}
 	// Third-party services that front or follow the app (nginx proxying to
@@ -220,17 +276,82 @@ func classify(proj *manifest.Project, opts planOptions) []*plannedService {
 		}
 		for _, d := range ps.Svc.DependsOn {
 			if apps[d] {
-				ps.Role = RoleSkipped
+				ps.Role, ps.Job = RoleSkipped, false
 				ps.Why = fmt.Sprintf("depends on %s, the app, which runs locally instead of in a container", d)
 				break
 			}
 		}
-		if ps.Role == RoleGeneric && isEdgeProxy(ps.Image) {
+		if ps.Role == RoleGeneric && !ps.Job && isEdgeProxy(ps.Image) {
 			ps.Role = RoleSkipped
 			ps.Why = fmt.Sprintf("image %s is a reverse proxy in front of the app, which runs locally; call the app directly", ps.Image)
 		}
 	}
 	return out
+}
+
+func waitVerb(n int) string {
+	if n == 1 {
+		return "waits"
+	}
+	return "wait"
+}
+
+// jobWaiters maps each service that another waits for with
+// service_completed_successfully to those that wait, in name order.
+func jobWaiters(proj *manifest.Project) map[string][]string {
+	out := map[string][]string{}
+	for _, svc := range proj.Services {
+		for _, dep := range svc.DependsOn {
+			if svc.DependsOnCondition[dep] == manifest.ConditionCompleted {
+				out[dep] = append(out[dep], svc.Name)
+			}
+		}
+	}
+	return out
+}
+
+// appImageOf says how ps's image is one of the app's own: an app service
+// runs the same repository (any tag), or one from the same namespace of
+// the same registry (ghcr.io/immich-app/immich-machine-learning beside
+// ghcr.io/immich-app/immich-server). Namespaces that publish for everyone
+// (Docker Hub's library/, bitnami/, ...) make no two images one project's.
+func appImageOf(ps *plannedService, all []*plannedService) (how string, sameRepo, ok bool) {
+	img := stacks.ParseImage(ps.Image)
+	if img.Repo == "" {
+		return "", false, false
+	}
+	var appImages []*plannedService
+	for _, a := range all {
+		if a.Role == RoleApp && a.Image != "" {
+			appImages = append(appImages, a)
+		}
+	}
+	for _, a := range appImages {
+		if ai := stacks.ParseImage(a.Image); img.SameRegistry(ai) && img.Repo == ai.Repo {
+			return fmt.Sprintf("runs %s's image %s", a.Name, a.Image), true, true
+		}
+	}
+	ns := img.Namespace()
+	if ns == "" || img.VendorNamespace() {
+		return "", false, false
+	}
+	for _, a := range appImages {
+		if ai := stacks.ParseImage(a.Image); img.SameRegistry(ai) && ai.Namespace() == ns {
+			where := ns + "/"
+			if !img.DockerHub() {
+				where = img.Registry + "/" + where
+			}
+			return fmt.Sprintf("comes from %s, as %s's image %s does", where, a.Name, a.Image), false, true
+		}
+	}
+	return "", false, false
+}
+
+func relPath(base, p string) string {
+	if rel, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }
 
 // edgeProxies are images that production puts in front of the app. Locally
@@ -476,8 +597,9 @@ func planMounts(proj *manifest.Project, ps *plannedService) ([]docker.Mount, str
 		}
 		switch v.Type {
 		case "volume":
-			if dataDir == "" && dataTarget == "" && v.Source != "" {
-				// A generic service's first named volume is its data.
+			if dataDir == "" && dataTarget == "" && v.Source != "" && !ps.Job {
+				// A generic service's first named volume is its data. A
+				// job's volumes are shared: it prepares them for others.
 				dataTarget = v.Target
 				continue
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -11,6 +12,7 @@ type ServiceStatus struct {
 	Role      string        `json:"role"`
 	Why       string        `json:"why"`
 	Kind      string        `json:"kind,omitempty"`
+	Job       bool          `json:"job,omitempty"` // a one-shot job: "completed" when it exited 0
 	Image     string        `json:"image,omitempty"`
 	Container string        `json:"container,omitempty"`
 	State     string        `json:"state"` // running, exited, ..., "absent"
@@ -44,7 +46,7 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 	}
 	var out []ServiceStatus
 	for _, ps := range s.plan.Services {
-		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent"}
+		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent", Job: ps.Job}
 		if ps.Stack != nil {
 			st.Kind = ps.Stack.Kind()
 		}
@@ -66,11 +68,21 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 			}
 			st.Address = ps.Address()
 			st.URL = maskURL(ps.URL())
+			if ps.Job && !c.Running {
+				// A job is meant to exit: 0 is its success, not a crash.
+				if c.State == "exited" && c.ExitCode == 0 {
+					st.State, st.Ready = "completed", true
+				} else if c.State == "exited" {
+					st.Reason = fmt.Sprintf("exit code %d", c.ExitCode)
+				}
+			}
 			if c.Running {
 				st.Uptime = time.Since(c.StartedAt).Round(time.Second)
 				s.setID(ps.Name, c.ID)
 				t := s.target(ps)
 				switch {
+				case ps.Job:
+					st.Reason = "still running"
 				case t.health:
 					st.Ready = c.Health == "healthy"
 					if !st.Ready {

@@ -19,6 +19,7 @@ var ErrNotReady = errors.New("service not ready")
 // ServiceError says which service failed, why, and what its container said last.
 type ServiceError struct {
 	Service  string
+	Job      bool // a one-shot job, which should exit 0
 	Reason   string
 	ExitCode int
 	Exited   bool
@@ -28,9 +29,12 @@ type ServiceError struct {
 
 func (e *ServiceError) Error() string {
 	var b strings.Builder
-	if e.Exited {
+	switch {
+	case e.Exited && e.Job:
+		fmt.Fprintf(&b, "job %s failed with exit code %d", e.Service, e.ExitCode)
+	case e.Exited:
 		fmt.Fprintf(&b, "service %s exited with code %d before it was ready", e.Service, e.ExitCode)
-	} else {
+	default:
 		fmt.Fprintf(&b, "service %s is not ready: %s", e.Service, e.Reason)
 	}
 	if e.Exited && e.Reason != "" {
@@ -99,15 +103,28 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 	var wg sync.WaitGroup
 	waitCtx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
+	gates := map[string]*gate{}
+	for _, ps := range containers {
+		gates[ps.Name] = &gate{done: make(chan struct{})}
+	}
+	needed := s.plan.neededReady()
 	for i, ps := range containers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.upService(ctx, ps)
-			if errs[i] == nil && wait {
-				errs[i] = s.waitService(waitCtx, ps)
+			err := s.startInOrder(ctx, waitCtx, ps, gates)
+			if err == nil {
+				switch {
+				case ps.Job:
+					err = s.waitJob(waitCtx, ps)
+				case wait || needed[ps.Name]:
+					err = s.waitService(waitCtx, ps)
+				}
 			}
-			if errs[i] != nil {
+			g := gates[ps.Name]
+			g.err, errs[i] = err, err
+			close(g.done) // before cancelling, so what waits for it sees why
+			if err != nil {
 				cancel() // one failure fails up; stop probing the others
 			}
 		}()
@@ -250,8 +267,10 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 		return nil
 	}
 
-	if err := s.ensureImage(ctx, ps); err != nil {
-		return err
+	if ps.Build == nil {
+		if err := s.ensureImage(ctx, ps); err != nil {
+			return err
+		}
 	}
 	if ps.DataVolume != "" {
 		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
@@ -372,21 +391,26 @@ func (s *Session) ensureExtraVolume(ctx context.Context, ps *plannedService, nam
 
 // ensureImage pulls the image only when it is missing, reporting progress.
 func (s *Session) ensureImage(ctx context.Context, ps *plannedService) error {
-	present, err := s.docker.ImagePresent(ctx, ps.PullRef)
+	return s.ensureRef(ctx, ps.Name, ps.PullRef)
+}
+
+// ensureRef pulls ref for service only when it is missing, reporting progress.
+func (s *Session) ensureRef(ctx context.Context, service, ref string) error {
+	present, err := s.docker.ImagePresent(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if present {
 		return nil
 	}
-	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhasePulling})
-	err = s.docker.Pull(ctx, ps.PullRef, func(p docker.PullProgress) {
-		s.emit(Event{Type: EventPull, Source: ps.Name, Phase: PhasePulling, Pull: &PullStatus{
-			Image: ps.PullRef, Layers: p.Layers, LayersDone: p.LayersDone, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal,
+	s.emit(Event{Type: EventPhase, Source: service, Phase: PhasePulling})
+	err = s.docker.Pull(ctx, ref, func(p docker.PullProgress) {
+		s.emit(Event{Type: EventPull, Source: service, Phase: PhasePulling, Pull: &PullStatus{
+			Image: ref, Layers: p.Layers, LayersDone: p.LayersDone, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal,
 		}})
 	})
 	if err != nil {
-		return fmt.Errorf("pull %s for service %s: %w", ps.PullRef, ps.Name, err)
+		return fmt.Errorf("pull %s for service %s: %w", ref, service, err)
 	}
 	return nil
 }
@@ -415,7 +439,7 @@ func (s *Session) WaitReady(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.waitService(wctx, ps)
+			errs[i] = s.settle(wctx, ps)
 			if errs[i] != nil {
 				cancel() // one failure fails up; stop probing the others
 			}
@@ -526,7 +550,7 @@ func (s *Session) notReady(ps *plannedService, reason string, err error) error {
 
 func (s *Session) exited(ctx context.Context, ps *plannedService, id string, c docker.Container, reason string) error {
 	logs := s.lastLogs(ctx, id, 20)
-	se := &ServiceError{Service: ps.Name, Exited: true, ExitCode: c.ExitCode, Reason: reason, LastLogs: logs, Err: ErrNotReady}
+	se := &ServiceError{Service: ps.Name, Job: ps.Job, Exited: true, ExitCode: c.ExitCode, Reason: reason, LastLogs: logs, Err: ErrNotReady}
 	if c.OOMKilled {
 		se.Reason = joinNote(se.Reason, "killed for lack of memory")
 	}

@@ -532,3 +532,14 @@ func TestAPortGrabbedWhileStartingMovesTheServiceToAFreeOne(t *testing.T) {
 		t.Errorf("no warning about the move: %+v", w)
 	}
 }
+
+// A Redis without a password in the manifest runs without one; its data
+// volume must not read as initialised with another password on the next up.
+func TestUpTwiceWithAPasswordlessRedis(t *testing.T) {
+	proj := quickstart()
+	proj.Services[1].Command = nil // cache: no --requirepass
+	f := fakeWithImages()
+	stateDir := t.TempDir()
+	up(t, testSession(t, proj, f, &recorder{}, stateDir))
+	up(t, testSession(t, proj, f, &recorder{}, stateDir))
+}

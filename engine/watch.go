@@ -118,10 +118,20 @@ func (s *Session) onContainerEvent(ctx context.Context, ev docker.Event) {
 		if s.watch.dieExpected(service) {
 			return
 		}
+		if ps.Job && ev.ExitCode == 0 {
+			s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseDone})
+			return
+		}
 		logs := s.lastLogs(ctx, ev.ContainerID, 20)
 		s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseExited, ExitCode: ev.ExitCode, LastLogs: logs})
 	case "start":
 		s.setID(service, ev.ContainerID)
+		if ps.Job {
+			// Its die event tells how it ended.
+			s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseRunning})
+			go s.followService(ctx, ps, ev.ContainerID, ev.Time)
+			return
+		}
 		s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseStarting})
 		go func() {
 			wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
@@ -143,13 +153,15 @@ func (s *Session) resync(ctx context.Context) {
 		switch {
 		case err != nil:
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: "container gone: " + err.Error()})
+		case !c.Running && ps.Job && c.ExitCode == 0:
+			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseDone})
 		case !c.Running:
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseExited, ExitCode: c.ExitCode, LastLogs: s.lastLogs(ctx, id, 20)})
 		default:
 			go func() {
 				wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 				defer cancel()
-				_ = s.waitService(wctx, ps)
+				_ = s.settle(wctx, ps)
 			}()
 			go s.followService(ctx, ps, id, time.Now())
 		}

@@ -3,6 +3,7 @@ package stacks
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Image is an image reference taken apart. It is parsed by hand, following
@@ -175,4 +176,68 @@ func bitnami[V any](name string, v V) imageTable[V] {
 		t = append(t, imageRepo[V]{p + "/" + name, v})
 	}
 	return t
+}
+
+// Namespace is the repository path without its last component, on the
+// image's registry: "immich-app" for ghcr.io/immich-app/immich-server,
+// "acme/team" for registry.gitlab.com/acme/team/web, "library" for Docker
+// Hub's official images (postgres), "" for a one-component path elsewhere.
+func (i Image) Namespace() string {
+	if j := strings.LastIndexByte(i.Repo, '/'); j >= 0 {
+		return i.Repo[:j]
+	}
+	if i.DockerHub() && i.Repo != "" {
+		return "library"
+	}
+	return ""
+}
+
+// SameRegistry reports whether two images come from the same registry,
+// Docker Hub's several names counting as one.
+func (i Image) SameRegistry(o Image) bool {
+	if i.DockerHub() || o.DockerHub() {
+		return i.DockerHub() && o.DockerHub()
+	}
+	return strings.EqualFold(i.Registry, o.Registry)
+}
+
+// VendorNamespace reports whether the image comes from a namespace that
+// publishes images for everyone: Docker Hub's official images (library/,
+// mirrored paths included) and the namespaces of the backing-service
+// images parity knows (bitnami, confluentinc, tensorchord, ...). Two
+// images from such a namespace belong to no one project together.
+func (i Image) VendorNamespace() bool {
+	ns := i.Namespace()
+	if ns == "library" || strings.HasSuffix(ns, "/library") {
+		return true
+	}
+	return vendorNamespaces()[ns[strings.LastIndexByte(ns, '/')+1:]]
+}
+
+// vendorNamespaces are the namespaces of every kind's image table.
+var vendorNamespaces = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, repos := range [][]string{
+		postgresImages.repos(), redisImages.repos(), mysqlImages.repos(), mongoImages.repos(),
+		rabbitmqImages.repos(), memcachedImages.repos(), kafkaImages.repos(), esImages.repos(),
+		minioImages.repos(), {"nats"},
+	} {
+		for _, r := range repos {
+			if j := strings.LastIndexByte(r, '/'); j >= 0 {
+				out[r[:j]] = true
+			}
+		}
+	}
+	for _, p := range bitnamiPublishers {
+		out[p] = true
+	}
+	return out
+})
+
+func (t imageTable[V]) repos() []string {
+	out := make([]string, len(t))
+	for i, r := range t {
+		out[i] = r.repo
+	}
+	return out
 }

@@ -72,3 +72,42 @@ func TestMirrorRef(t *testing.T) {
 		}
 	}
 }
+
+func TestNamespaceAndVendors(t *testing.T) {
+	tests := []struct {
+		ref, ns string
+		vendor  bool
+	}{
+		{"ghcr.io/immich-app/immich-server:v1.132.3", "immich-app", false},
+		{"ghcr.io/immich-app/immich-machine-learning:v1.132.3-cuda", "immich-app", false},
+		{"acme/web:1", "acme", false},
+		{"registry.gitlab.com/acme/team/web:1", "acme/team", false},
+		{"postgres:16", "library", true},
+		{"docker.io/library/node:20", "library", true},
+		{"127.0.0.1:5959/library/redis:7", "library", true},
+		{"bitnami/postgresql:16", "bitnami", true},
+		{"bitnamilegacy/redis:7", "bitnamilegacy", true},
+		{"harbor.acme.io/proxy/bitnami/kafka:3", "proxy/bitnami", true},
+		{"confluentinc/cp-zookeeper:7.6.0", "confluentinc", true},
+		{"tensorchord/pgvecto-rs:pg14-v0.2.0", "tensorchord", true},
+		{"ghcr.io/app:1", "", false},
+	}
+	for _, tt := range tests {
+		img := ParseImage(tt.ref)
+		if got := img.Namespace(); got != tt.ns {
+			t.Errorf("Namespace(%q) = %q, want %q", tt.ref, got, tt.ns)
+		}
+		if got := img.VendorNamespace(); got != tt.vendor {
+			t.Errorf("VendorNamespace(%q) = %v, want %v", tt.ref, got, tt.vendor)
+		}
+	}
+	same := [][2]string{{"acme/web", "docker.io/acme/worker"}, {"ghcr.io/a/b", "GHCR.io/a/c"}}
+	for _, p := range same {
+		if !ParseImage(p[0]).SameRegistry(ParseImage(p[1])) {
+			t.Errorf("%s and %s: not the same registry", p[0], p[1])
+		}
+	}
+	if ParseImage("acme/web").SameRegistry(ParseImage("ghcr.io/acme/web")) {
+		t.Error("Docker Hub and ghcr.io are the same registry")
+	}
+}

@@ -40,6 +40,8 @@ var postgresImages = slices.Concat(imageTable[pgFamily]{
 	{"postgis/postgis", pgOfficial},
 	{"pgvector/pgvector", pgOfficial},
 	{"ankane/pgvector", pgOfficial},
+	{"tensorchord/pgvecto-rs", pgOfficial},      // FROM postgres, with the vectors extension
+	{"tensorchord/vchord-postgres", pgOfficial}, // FROM postgres, with VectorChord
 	{"timescale/timescaledb", pgOfficial},
 	{"timescale/timescaledb-postgis", pgOfficial},
 	{"timescale/timescaledb-ha", pgTimescaleHA},
@@ -57,10 +59,30 @@ var pgTagMajor = regexp.MustCompile(`(?:^|-)pg(\d+)`)
 
 func postgresFor(img Image) (Postgres, bool) {
 	family, ok := postgresImages.match(img)
+	if !ok && !img.DockerHub() && ownPostgres(img) {
+		family, ok = pgOfficial, true
+	}
 	if !ok {
 		return Postgres{}, false
 	}
 	return Postgres{family: family, major: postgresMajor(img)}, true
+}
+
+// ownPostgres reports an image a project builds of Postgres for itself,
+// named for it: ghcr.io/immich-app/postgres:14-vectorchord0.4.3,
+// registry.gitlab.com/acme/infra/postgresql:16. Such images are built FROM
+// the official image with extensions added, and keep its entrypoint,
+// variables and data directory, so they run as the official family. Only
+// the exact names count (not postgres-exporter or postgresql-15-c9s, which
+// are other things or other packagings), and Bitnami's images, whose
+// variables differ, are matched by their table first, mirrored paths
+// included. On Docker Hub a namespace is anyone's, so there the name alone
+// says nothing: ForImage matches it there only in Docker Hub's own mirrors
+// (library/postgres), and ForProjectImage when the caller knows the
+// namespace is the project's.
+func ownPostgres(img Image) bool {
+	name := img.Repo[strings.LastIndexByte(img.Repo, '/')+1:]
+	return name == "postgres" || name == "postgresql"
 }
 
 func postgresMajor(img Image) int {

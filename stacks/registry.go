@@ -23,6 +23,24 @@ func ForImage(image string) Stack {
 	return nil
 }
 
+// ForProjectImage returns the stack for an image the project builds of a
+// backing service for itself, recognised by its name alone (acme/postgres:16
+// as a Postgres built FROM the official image), nil when the name is no
+// kind's. Names say nothing about images of other people's namespaces:
+// call it only for an image of the project's own namespace (the one its
+// app images come from). ForImage already matches such names on registries
+// other than Docker Hub.
+func ForProjectImage(image string) Stack {
+	if st := ForImage(image); st != nil {
+		return st
+	}
+	img := ParseImage(image)
+	if img.Repo != "" && ownPostgres(img) {
+		return Postgres{family: pgOfficial, major: postgresMajor(img)}
+	}
+	return nil
+}
+
 // kindsFor are each kind's match of an image, in the order ForImage asks
 // them; the first kind that matches is the image's.
 var kindsFor = []func(Image) (Stack, bool){

@@ -24,6 +24,12 @@ func TestForImageKind(t *testing.T) {
 		{"docker.io/bitnamilegacy/postgresql:16.4.0", "postgres"},
 		{"harbor.acme.io/dockerhub-proxy/bitnami/postgresql:16", "postgres"},
 		{"supabase/postgres:15.1.0.147", "postgres"},
+		{"tensorchord/pgvecto-rs:pg14-v0.2.0", "postgres"},
+		{"tensorchord/vchord-postgres:pg17-v0.4.3", "postgres"},
+		// A project's own build of Postgres, named for it, outside Docker Hub.
+		{"ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0", "postgres"},
+		{"ghcr.io/acme/postgres:15", "postgres"},
+		{"registry.gitlab.com/acme/infra/postgresql:16", "postgres"},
 
 		{"redis:7", "redis"},
 		{"redis:7.2-alpine", "redis"},
@@ -39,8 +45,9 @@ func TestForImageKind(t *testing.T) {
 		// Look-alikes that are not the server, or not one parity can run alone.
 		{"acme/postgres-backup:1", ""},
 		{"mypostgres:1", ""},
-		{"acme/postgres:15", ""},         // a team's own image: could be anything
-		{"ghcr.io/acme/postgres:15", ""}, // likewise
+		{"acme/postgres:15", ""}, // a Docker Hub namespace is anyone's: see ForProjectImage
+		{"ghcr.io/acme/postgres-exporter:1", ""},
+		{"quay.io/sclorg/postgresql-15-c9s:latest", ""}, // Red Hat's packaging, other variables
 		{"ghcr.io/acme/pg:1", ""},
 		{"prometheuscommunity/postgres-exporter:v0.15.0", ""},
 		{"bitnami/postgresql-repmgr:16", ""},
@@ -76,11 +83,42 @@ func TestForImageDataDir(t *testing.T) {
 		{"timescale/timescaledb-ha:pg18-ts2.22", "/home/postgres/pgdata"},
 		{"bitnami/postgresql:18", "/bitnami/postgresql"},
 		{"supabase/postgres:17.4.1.054", "/var/lib/postgresql/data"},
+		{"tensorchord/vchord-postgres:pg18-v0.5.3", "/var/lib/postgresql"},
+		{"ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0", "/var/lib/postgresql/data"},
 		{"redis:7", "/data"},
 		{"valkey/valkey:8", "/data"},
 		{"bitnami/redis:7.2", "/bitnami/redis/data"},
 		{"bitnami/valkey:8", "/bitnami/valkey/data"},
 	})
+}
+
+func TestForProjectImageMatchesPostgresByNameInAnyNamespace(t *testing.T) {
+	for _, tt := range []kindCase{
+		{"acme/postgres:15", "postgres"},
+		{"acme/postgresql:16", "postgres"},
+		{"postgres:16", "postgres"},
+		{"bitnami/postgresql:16", "postgres"},
+		{"redis:7", "redis"},
+		{"acme/postgres-backup:1", ""},
+		{"acme/web:1", ""},
+		{"", ""},
+	} {
+		got := ""
+		if st := ForProjectImage(tt.image); st != nil {
+			got = st.Kind()
+		}
+		if got != tt.kind {
+			t.Errorf("ForProjectImage(%q) = %q, want %q", tt.image, got, tt.kind)
+		}
+	}
+	// They run as the official image: its variables and data directory.
+	cfg := ForProjectImage("acme/postgres:16").Configure(Service{Name: "db", Env: map[string]string{"POSTGRES_USER": "app"}}, "pw")
+	if cfg.Env["POSTGRES_PASSWORD"] != "pw" || cfg.Credentials.User != "app" {
+		t.Errorf("acme/postgres configured as %+v", cfg)
+	}
+	if got := ForProjectImage("acme/postgres:18").DataDir(); got != "/var/lib/postgresql" {
+		t.Errorf("acme/postgres:18 data dir %q", got)
+	}
 }
 
 func TestAllPorts(t *testing.T) {

@@ -36,6 +36,10 @@ type Client interface {
 	ImageDigest(ctx context.Context, ref string) (string, error)
 	// Digest asks the registry which digest ref's tag points at now, without pulling.
 	Digest(ctx context.Context, ref string) (string, error)
+	// Build builds an image and returns its ID, passing the builder's
+	// output on line by line. The images its Dockerfile starts FROM must
+	// be present locally.
+	Build(ctx context.Context, spec BuildSpec, output func(line string)) (id string, err error)
 
 	// Containers lists containers (running or not) carrying all the labels.
 	Containers(ctx context.Context, labels map[string]string) ([]Container, error)
@@ -144,6 +148,23 @@ type ContainerSpec struct {
 	Network     string
 	Aliases     []string // network aliases on Network
 	Hostname    string
+}
+
+// BuildSpec is an image build parity asks of the engine.
+type BuildSpec struct {
+	// ContextDir is the directory sent as the build context, with its
+	// .dockerignore applied.
+	ContextDir string
+	// Dockerfile is the Dockerfile's path relative to ContextDir ("" for
+	// "Dockerfile"); used when DockerfileContent is nil.
+	Dockerfile string
+	// DockerfileContent, when set, is the Dockerfile's text as parity sends
+	// it (with renamed FROM images) instead of the file's.
+	DockerfileContent []byte
+	Args              map[string]string
+	Target            string // stage to build, "" for the last
+	Tag               string // the name the image gets
+	Labels            map[string]string
 }
 
 // Volume is a named volume.

@@ -2,8 +2,12 @@ package docker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +33,7 @@ type Fake struct {
 	networks   map[string]map[string]string // name -> labels
 	errs       map[string]error
 	calls      []Call
+	builds     []BuildSpec
 	subs       map[*fakeSub]struct{}
 	onStart    func(Container)
 	nextID     int
@@ -787,4 +792,82 @@ func labelString(labels map[string]string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// Build records the build and makes spec.Tag present locally. Like the
+// engine with no registry reachable, it fails when an image the Dockerfile
+// starts FROM is not present locally. The ID is a hash of the Dockerfile
+// text, args and target, so a changed Dockerfile gives a new image.
+func (f *Fake) Build(ctx context.Context, spec BuildSpec, output func(line string)) (string, error) {
+	id, err := f.build(spec)
+	if err == nil && output != nil {
+		output("Successfully built " + id[7:19])
+	}
+	return id, err
+}
+
+func (f *Fake) build(spec BuildSpec) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("Build", spec.Tag); err != nil {
+		return "", err
+	}
+	content := spec.DockerfileContent
+	if content == nil {
+		name := spec.Dockerfile
+		if name == "" {
+			name = "Dockerfile"
+		}
+		b, err := os.ReadFile(filepath.Join(spec.ContextDir, name))
+		if err != nil {
+			return "", fmt.Errorf("build image %s: %w", spec.Tag, err)
+		}
+		content = b
+	}
+	stages := map[string]bool{}
+	for _, line := range strings.Split(string(content), "\n") {
+		words := strings.Fields(line)
+		if len(words) < 2 || !strings.EqualFold(words[0], "FROM") {
+			continue
+		}
+		words = words[1:]
+		for len(words) > 1 && strings.HasPrefix(words[0], "--") {
+			words = words[1:]
+		}
+		ref := words[0]
+		if len(words) >= 3 && strings.EqualFold(words[1], "AS") {
+			stages[strings.ToLower(words[2])] = true
+		}
+		if _, ok := f.images[ref]; !ok && !stages[strings.ToLower(ref)] && !strings.EqualFold(ref, "scratch") {
+			return "", fmt.Errorf("build image %s: FROM %s: not present locally and no registry reachable: %w", spec.Tag, ref, ErrNotFound)
+		}
+	}
+	h := sha256.New()
+	h.Write(content)
+	for _, k := range sortedKeys(spec.Args) {
+		fmt.Fprintf(h, "\x00%s=%s", k, spec.Args[k])
+	}
+	fmt.Fprintf(h, "\x00%s", spec.Target)
+	id := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	spec.Args, spec.Labels = cloneLabels(spec.Args), cloneLabels(spec.Labels)
+	spec.DockerfileContent = content
+	f.builds = append(f.builds, spec)
+	f.images[spec.Tag] = ""
+	return id, nil
+}
+
+// Builds returns every successful build so far, with the Dockerfile text sent.
+func (f *Fake) Builds() []BuildSpec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]BuildSpec(nil), f.builds...)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -11,10 +11,12 @@ type Phase string
 const (
 	PhasePending    Phase = "pending"    // known, nothing done yet
 	PhasePulling    Phase = "pulling"    // image being pulled (see Event.Pull)
+	PhaseBuilding   Phase = "building"   // image being built from the manifest's Dockerfile
 	PhaseCreating   Phase = "creating"   // container being created
 	PhaseStarting   Phase = "starting"   // container started, probe not yet run
 	PhaseWaiting    Phase = "waiting"    // probe failing; Event.Reason says why
 	PhaseReady      Phase = "ready"      // probe succeeded; Event.ReadyIn says how fast
+	PhaseDone       Phase = "done"       // a one-shot job exited 0, as it should
 	PhaseExited     Phase = "exited"     // container or app exited; Event.ExitCode
 	PhaseRestarting Phase = "restarting" // being restarted
 	PhaseStopping   Phase = "stopping"

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -50,6 +51,8 @@ func convertService(s types.ServiceConfig) Service {
 	if len(s.DependsOn) > 0 {
 		out.DependsOn = slices.Sorted(maps.Keys(s.DependsOn))
 	}
+	out.DependsOnCondition = convertConditions(s.DependsOn)
+	out.BuildSpec = convertBuild(s.Build)
 	return out
 }
 
@@ -173,6 +176,41 @@ func aliases(s types.ServiceConfig) []string {
 		if n != "" && n != s.Name && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
+	}
+	return out
+}
+
+// convertConditions keeps each dependency's condition; an empty one is
+// Compose's default, service_started.
+func convertConditions(deps types.DependsOnConfig) map[string]Condition {
+	if len(deps) == 0 {
+		return nil
+	}
+	out := make(map[string]Condition, len(deps))
+	for name, d := range deps {
+		out[name] = Condition(cmp.Or(d.Condition, types.ServiceConditionStarted))
+	}
+	return out
+}
+
+// convertBuild keeps what parity needs to build the image itself. Paths
+// are already absolute (WithResolvedPaths) except a remote context's.
+func convertBuild(b *types.BuildConfig) *BuildSpec {
+	if b == nil {
+		return nil
+	}
+	out := &BuildSpec{Context: withoutUnset(b.Context), Dockerfile: withoutUnset(b.Dockerfile), DockerfileInline: withoutUnset(b.DockerfileInline), Target: withoutUnset(b.Target)}
+	if b.DockerfileInline != "" {
+		out.Dockerfile = ""
+	}
+	for k, v := range b.Args {
+		if v == nil {
+			continue
+		}
+		if out.Args == nil {
+			out.Args = map[string]string{}
+		}
+		out.Args[k] = withoutUnset(*v)
 	}
 	return out
 }

@@ -393,3 +393,30 @@ func TestLoadDiscoversComposeFile(t *testing.T) {
 	p := mustLoadDir(t, root, map[string]string{"COMPOSE_FILE": "deploy/prod.yaml"})
 	equal(t, "services", serviceNames(p), []string{"cache"})
 }
+
+func TestLoadKeepsBuildSectionsAndDependencyConditions(t *testing.T) {
+	p := mustLoad(t, "buildjobs", map[string]string{"FROM_SHELL": "yes"})
+	abs, _ := filepath.Abs("testdata/buildjobs")
+
+	db := mustService(t, p, "db")
+	equal(t, "db.Build", db.Build, true)
+	equal(t, "db.BuildSpec", db.BuildSpec, &BuildSpec{
+		Context:    filepath.Join(abs, "db"),
+		Dockerfile: "Dockerfile",
+		Args:       map[string]string{"PG_MAJOR": "16", "FROM_SHELL": "yes"},
+		Target:     "final",
+	})
+	equal(t, "inline.BuildSpec", mustService(t, p, "inline").BuildSpec, &BuildSpec{Context: abs, DockerfileInline: "FROM redis:7\n"})
+	equal(t, "cache.BuildSpec", mustService(t, p, "cache").BuildSpec, (*BuildSpec)(nil))
+
+	web := mustService(t, p, "web")
+	equal(t, "web.DependsOn", web.DependsOn, []string{"cache", "db", "fix-perms", "migrate"})
+	equal(t, "web.DependsOnCondition", web.DependsOnCondition, map[string]Condition{
+		"cache":     ConditionStarted,
+		"db":        ConditionHealthy,
+		"fix-perms": ConditionStarted,
+		"migrate":   ConditionCompleted,
+	})
+	equal(t, "migrate.DependsOnCondition", mustService(t, p, "migrate").DependsOnCondition, map[string]Condition{"db": ConditionStarted})
+	equal(t, "cache.DependsOnCondition", mustService(t, p, "cache").DependsOnCondition, map[string]Condition(nil))
+}

@@ -63,7 +63,39 @@ type Service struct {
 	// MissingEnvFiles are the service's env_file paths (absolute) that do not
 	// exist on this machine, such as a .env.production kept on the servers.
 	MissingEnvFiles []string
+
+	// BuildSpec is how the build: section builds the image, nil without one.
+	BuildSpec *BuildSpec
+	// DependsOnCondition is when each of DependsOn counts as met, as the
+	// long form of depends_on writes it; the short form means ConditionStarted.
+	DependsOnCondition map[string]Condition
 }
+
+// BuildSpec is a service's build: section, the parts parity needs to build
+// the image itself.
+type BuildSpec struct {
+	// Context is the build context: an absolute directory, or a remote
+	// context (a Git or HTTP URL) as written.
+	Context string
+	// Dockerfile is the Dockerfile's path, relative to Context unless
+	// absolute; "" when DockerfileInline is set.
+	Dockerfile       string
+	DockerfileInline string
+	// Args are the build args that have a value. An arg listed without a
+	// value and unset in the shell is absent, as Compose leaves it out.
+	Args map[string]string
+	// Target is the stage to build, "" for the last one.
+	Target string
+}
+
+// Condition is when a depends_on dependency counts as met.
+type Condition string
+
+const (
+	ConditionStarted   Condition = "service_started"
+	ConditionHealthy   Condition = "service_healthy"
+	ConditionCompleted Condition = "service_completed_successfully" // a one-shot job that exited 0
+)
 
 // Port is one published or exposed port.
 type Port struct {

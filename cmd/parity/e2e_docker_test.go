@@ -213,21 +213,35 @@ func TestDockerUpDetachRunsPinnedImagesOnLoopbackAndTheAppRoundTrips(t *testing.
 	}
 }
 
-// secret reads the generated password parity stored for a service.
+// secret is the password the service's container is configured with, read
+// from the container itself: a generated one lives in parity's state per
+// service or per variable, a production one in the manifest.
 func (e *env) secret(service string) string {
 	e.t.Helper()
-	data, err := os.ReadFile(filepath.Join(e.stateDir, "projects", e.project+".json"))
-	if err != nil {
-		e.t.Fatal(err)
+	c, ok := e.containers()["parity-"+e.project+"-"+service]
+	if !ok {
+		e.t.Fatalf("no container for %s", service)
 	}
-	var st struct{ Secrets map[string]string }
-	if err := json.Unmarshal(data, &st); err != nil {
-		e.t.Fatal(err)
+	cfg := c["Config"].(map[string]any)
+	env := map[string]string{}
+	for _, kv := range cfg["Env"].([]any) {
+		k, v, _ := strings.Cut(kv.(string), "=")
+		env[k] = v
 	}
-	if st.Secrets[service] == "" {
-		e.t.Fatalf("no secret for %s in state", service)
+	for _, k := range []string{"POSTGRES_PASSWORD", "MARIADB_PASSWORD", "MYSQL_PASSWORD", "RABBITMQ_DEFAULT_PASS", "MONGO_INITDB_ROOT_PASSWORD"} {
+		if env[k] != "" {
+			return env[k]
+		}
 	}
-	return st.Secrets[service]
+	if cmd, ok := cfg["Cmd"].([]any); ok {
+		for i := 0; i+1 < len(cmd); i++ {
+			if a := cmd[i].(string); a == "--pass" || a == "--requirepass" {
+				return cmd[i+1].(string)
+			}
+		}
+	}
+	e.t.Fatalf("no password in the container of %s", service)
+	return ""
 }
 
 func TestDockerDataAndPasswordSurviveDownAndUpUntilDownVolumes(t *testing.T) {

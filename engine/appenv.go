@@ -427,15 +427,8 @@ func (b *envBuilder) bindings() {
 // bindingService is the container whose definition names the variable.
 func (p *plan) bindingService(name string) *plannedService {
 	for _, ps := range p.containers() {
-		for _, v := range ps.Svc.Environment {
-			if slices.Contains(v.UnsetVars(), name) {
-				return ps
-			}
-		}
-		for _, v := range ps.Svc.Command {
-			if slices.Contains(v.UnsetVars(), name) {
-				return ps
-			}
+		if namesVar(ps.Svc, name) {
+			return ps
 		}
 	}
 	return nil
@@ -451,7 +444,8 @@ func (b *envBuilder) serviceVars() {
 		}
 		n := envName(ps.Name)
 		if u := ps.URL(); u != "" && ps.Role == RoleBacking {
-			b.fill(ps, n+"_URL", u, ps.Credentials.Password != "")
+			pw := ps.Credentials.Password
+			b.fill(ps, n+"_URL", u, pw != "" && strings.Contains(u, pw))
 		}
 		if ps.Role != RoleBacking {
 			continue

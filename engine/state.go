@@ -125,7 +125,10 @@ func (sf *stateFile) Close() error {
 
 // newSecret is a random password that is safe in URLs, shells, command-line
 // arguments and config files without quoting or escaping: 32 letters and
-// digits (about 190 bits).
+// digits (about 190 bits). It always has an upper-case letter, a
+// lower-case one, a digit and, in the middle, a '-' (unreserved in URLs),
+// so that images with a password policy (OpenSearch, SQL Server) take it
+// as it is, whichever variable it ends up in.
 func newSecret() string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, 32)
@@ -135,7 +138,10 @@ func newSecret() string {
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
-	return string(b)
+	b[0] = alphabet[int(b[0])%26]    // upper
+	b[1] = alphabet[26+int(b[1])%26] // lower
+	b[2] = alphabet[52+int(b[2])%10] // digit
+	return string(b[:16]) + "-" + string(b[16:])
 }
 
 // secretHash fingerprints a password for the data volume's label, so parity

@@ -202,9 +202,10 @@ func (s *Session) checkVolumes(ctx context.Context) error {
 			return fmt.Errorf("volume %s exists but was not created by parity for service %s of project %s; parity never uses a volume it did not create: remove or rename it (docker volume rm %s), or choose another project name with -p",
 				ps.DataVolume, ps.Name, s.project.Name, ps.DataVolume)
 		}
-		// Compare with the password the container is configured with now:
-		// a kind without auth has none, and that is no mismatch.
-		if ps.Role == RoleBacking && stacks.CredentialsInData(ps.Stack.Kind()) {
+		// Compare with the password the container is configured with now.
+		// A service now run without auth (Mongo, Elasticsearch) ignores the
+		// users its data has: that is no mismatch.
+		if ps.Role == RoleBacking && stacks.CredentialsInData(ps.Stack.Kind()) && ps.Credentials.Password != "" {
 			if got := vol.Labels[LabelSecretHash]; got != "" && got != secretHash(ps.Credentials.Password) {
 				return fmt.Errorf("volume %s holds %s data initialised with another password than the one the service gets now (%s); the data keeps its first password: set it back, or start with fresh data with `parity down --volumes`",
 					ps.DataVolume, ps.Name, s.passwordSource(ps))

@@ -11,6 +11,7 @@ type (
 	PullStatus     = event.PullStatus
 	PlanSummary    = event.PlanSummary
 	ServiceSummary = event.ServiceSummary
+	PortHolder     = event.PortHolder
 	Sink           = event.Sink
 )
 

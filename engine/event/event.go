@@ -3,7 +3,10 @@
 // the printers that consume events need neither Docker nor compose-go.
 package event
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Phase is where a service (or the app) stands.
 type Phase string
@@ -104,6 +107,43 @@ type ServiceSummary struct {
 	Image   string `json:"image"`         // as pinned
 	Address string `json:"address"`       // 127.0.0.1:PORT, "" for the app
 	URL     string `json:"url,omitempty"` // password masked
+	// UsualPort is the host port the service would normally have: the
+	// manifest's published port, else the kind's (5432, 6379...).
+	UsualPort int `json:"usualPort,omitempty"`
+	// PortNote says why Address is not on UsualPort, "" when it is:
+	// "5432 held by parity project shop, service db". An app that ignores
+	// the port parity gives it reaches whoever holds UsualPort.
+	PortNote string `json:"portNote,omitempty"`
+	// PortHeldBy is who holds UsualPort, when parity can tell.
+	PortHeldBy *PortHolder `json:"portHeldBy,omitempty"`
+}
+
+// PortHolder is who holds a host port parity wanted: a parity project's
+// container, another container, or a program on this machine.
+type PortHolder struct {
+	Project   string `json:"project,omitempty"`   // parity project owning the container
+	Service   string `json:"service,omitempty"`   // its service in that project
+	Container string `json:"container,omitempty"` // container name
+	Program   string `json:"program,omitempty"`   // process name, when no container holds it
+	PID       int    `json:"pid,omitempty"`
+}
+
+// String names the holder for a sentence: "parity project shop, service
+// db", "container pg", "program postgres (pid 812)" or "another program".
+func (h PortHolder) String() string {
+	switch {
+	case h.Project != "" && h.Service != "":
+		return "parity project " + h.Project + ", service " + h.Service
+	case h.Project != "":
+		return "parity project " + h.Project
+	case h.Container != "":
+		return "container " + h.Container
+	case h.Program != "" && h.PID != 0:
+		return fmt.Sprintf("program %s (pid %d)", h.Program, h.PID)
+	case h.Program != "":
+		return "program " + h.Program
+	}
+	return "another program"
 }
 
 // Sink receives engine events. It must not block for long.

@@ -184,25 +184,35 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	own := map[int]bool{}
+	// Every container's ports, not only this project's: another parity
+	// project or a container parity did not create may hold a usual port,
+	// and the developer is told which.
+	held := map[int]PortHolder{}
 	if s.docker != nil {
-		cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
+		cs, err := s.docker.Containers(ctx, nil)
 		if err != nil {
 			sf.Close()
 			return nil, err
 		}
-		for _, c := range cs {
-			for _, b := range c.Ports {
-				own[b.HostPort] = true
-			}
-		}
+		held = publishedPorts(cs)
 	}
 	opts := planOptions{
 		Mirror:      s.opts.Mirror,
 		ExtraLabels: s.opts.ExtraLabels,
-		PortFree:    func(port int) bool { return own[port] || portFree(port) },
-		KeepPorts:   s.docker == nil,
-		FreePort:    freePort,
+		PortFree: func(port int) bool {
+			if h, ok := held[port]; ok {
+				return h.Project == s.project.Name // this project's own container
+			}
+			return portFree(port)
+		},
+		KeepPorts: s.docker == nil,
+		FreePort:  freePort,
+		HolderOf: func(port int) *PortHolder {
+			if h, ok := held[port]; ok {
+				return &h
+			}
+			return programOn(port)
+		},
 	}
 	if s.config != nil {
 		opts.AppService = s.config.App.Service
@@ -336,6 +346,7 @@ func (s *Session) Summary() PlanSummary {
 		if ps.Role == RoleBacking || ps.Role == RoleGeneric {
 			ss.Address = ps.Address()
 			ss.URL = maskURL(ps.URL())
+			ss.UsualPort, ss.PortNote, ss.PortHeldBy = ps.UsualPort, ps.PortNote, ps.PortHeldBy
 		}
 		sum.Services = append(sum.Services, ss)
 	}

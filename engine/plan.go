@@ -71,6 +71,13 @@ type plannedService struct {
 	// Dockerfile makes a backing service; nil for pulled images. Image is
 	// then the image its final stage starts FROM.
 	Build *imageBuild
+
+	// UsualPort is the host port the main port would normally have (the
+	// manifest's published port, else the kind's); PortNote says why it is
+	// elsewhere, and PortHeldBy who holds it when parity can tell.
+	UsualPort  int
+	PortNote   string
+	PortHeldBy *PortHolder
 }
 
 // Endpoint is where the service answers on this machine.
@@ -152,6 +159,9 @@ type planOptions struct {
 	KeepPorts bool
 	// FreePort asks the system for any free port on 127.0.0.1.
 	FreePort func() (int, error)
+	// HolderOf names who holds a host port (a container, a program), nil
+	// when it cannot tell; only asked about a port parity could not use.
+	HolderOf func(port int) *PortHolder
 	// Locked maps a service to the digest parity.lock pins it to, only where
 	// the lock entry is for the image the manifest pins now. The container
 	// runs that digest; labels and summaries keep the pinned tag.
@@ -514,14 +524,17 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 	}
 	ps.Ports = map[int]int{}
 	for _, target := range sortedInts(targets) {
-		host, warn, err := st.port(ps.Name, target, targets[target], opts)
+		c, err := st.port(p.Project.Name, ps.Name, target, targets[target], opts)
 		if err != nil {
 			return err
 		}
-		if warn != "" {
-			p.Warnings = append(p.Warnings, warn)
+		if c.Warning != "" {
+			p.Warnings = append(p.Warnings, c.Warning)
 		}
-		ps.Ports[target] = host
+		ps.Ports[target] = c.Host
+		if target == ps.MainPort {
+			ps.UsualPort, ps.PortNote, ps.PortHeldBy = c.Usual, c.Note, c.HeldBy
+		}
 	}
 	configureHost(ps)
 
@@ -669,34 +682,34 @@ func (st *state) secretFor(service string) string {
 // port chooses the host port for a service's container port: the remembered
 // one, else the manifest's published port or the service's usual port when
 // free, else any free port. It never fails because another program holds
-// the usual port.
-func (st *state) port(service string, target int, published string, opts planOptions) (int, string, error) {
+// the usual port; it says who does.
+func (st *state) port(project, service string, target int, published string, opts planOptions) (portChoice, error) {
 	key := fmt.Sprintf("%s/%d", service, target)
-	if p, ok := st.Ports[key]; ok {
-		if opts.KeepPorts || opts.PortFree == nil || opts.PortFree(p) {
-			return p, "", nil
-		}
+	c := portChoice{Usual: target}
+	if n, err := strconv.Atoi(published); err == nil && n > 0 {
+		c.Usual = n
+	}
+	remembered, ok := st.Ports[key]
+	switch {
+	case ok && (opts.KeepPorts || opts.PortFree == nil || opts.PortFree(remembered)):
+		c.Host = remembered
+	case !ok && (opts.PortFree == nil || opts.PortFree(c.Usual)) && !st.portUsed(c.Usual):
+		c.Host = c.Usual
+	default:
 		np, err := opts.FreePort()
 		if err != nil {
-			return 0, "", fmt.Errorf("find a free port for %s: %w", service, err)
+			return portChoice{}, fmt.Errorf("find a free port for %s: %w", service, err)
 		}
-		st.Ports[key] = np
-		return np, fmt.Sprintf("service %s: port %d is taken by another program, using %d from now on", service, p, np), nil
+		if ok {
+			c.Warning = fmt.Sprintf("service %s: port %d is held by %s, using %d from now on", service, remembered, holderText(remembered, opts), np)
+		}
+		c.Host = np
 	}
-	want := target
-	if n, err := strconv.Atoi(published); err == nil && n > 0 {
-		want = n
+	st.Ports[key] = c.Host
+	if c.Host != c.Usual {
+		c.HeldBy, c.Note = st.whyNotUsual(project, key, c.Usual, opts)
 	}
-	if want > 0 && (opts.PortFree == nil || opts.PortFree(want)) && !st.portUsed(want) {
-		st.Ports[key] = want
-		return want, "", nil
-	}
-	np, err := opts.FreePort()
-	if err != nil {
-		return 0, "", fmt.Errorf("find a free port for %s: %w", service, err)
-	}
-	st.Ports[key] = np
-	return np, "", nil
+	return c, nil
 }
 
 func (st *state) portUsed(port int) bool {

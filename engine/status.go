@@ -21,6 +21,12 @@ type ServiceStatus struct {
 	Address   string        `json:"address,omitempty"`
 	URL       string        `json:"url,omitempty"` // password masked
 	Uptime    time.Duration `json:"uptimeNs,omitempty"`
+
+	// UsualPort, PortNote and PortHeldBy are as in ServiceSummary: the port
+	// the service would normally have and, when Address is not on it, why.
+	UsualPort  int         `json:"usualPort,omitempty"`
+	PortNote   string      `json:"portNote,omitempty"`
+	PortHeldBy *PortHolder `json:"portHeldBy,omitempty"`
 }
 
 // Status reports every service of the manifest: its role, container state,
@@ -75,6 +81,10 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 				} else if c.State == "exited" {
 					st.Reason = fmt.Sprintf("exit code %d", c.ExitCode)
 				}
+			}
+			st.UsualPort, st.PortNote, st.PortHeldBy = ps.UsualPort, ps.PortNote, ps.PortHeldBy
+			if ps.Ports[ps.MainPort] == ps.UsualPort {
+				st.PortNote, st.PortHeldBy = "", nil
 			}
 			if c.Running {
 				st.Uptime = time.Since(c.StartedAt).Round(time.Second)

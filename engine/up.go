@@ -350,6 +350,9 @@ func (s *Session) movePorts(ps *plannedService) error {
 		ps.Ports[target] = np
 		ps.Spec.Ports[fmt.Sprintf("%d/tcp", target)] = docker.PortBinding{HostIP: loopback, HostPort: np}
 		moved[target] = [2]int{host, np}
+		if target == ps.MainPort && host == ps.UsualPort {
+			ps.PortNote, ps.PortHeldBy = fmt.Sprintf("%d taken by another program while starting", host), nil
+		}
 	}
 	ps.Spec.Labels[LabelConfigHash] = configHash(ps.Spec)
 	s.env, _ = computeAppEnv(s.appEnvInput(s.plan))

@@ -23,6 +23,7 @@ type row struct {
 	kind     string
 	image    string // as pinned; the command for the app
 	address  string
+	portHint string // "(5432: shop/db)" when off its usual port; dropped first when narrow
 	phase    event.Phase
 	reason   string
 	exitCode int
@@ -57,7 +58,7 @@ type Model struct {
 	filter    logFilter
 	scroll    logScroll
 	searching bool              // the search prompt has the keyboard
-	noted     map[string]string // last phase line written to the log pane, per source
+	noted     map[string]string // last phase line (and port note) written to the log pane, per source
 
 	envOpen   bool
 	envLoaded bool
@@ -331,8 +332,12 @@ func (m *Model) applyPlan(p *event.PlanSummary) {
 			r = row{source: s.Name, phase: event.PhasePending}
 		}
 		delete(old, s.Name)
-		r.kind, r.image, r.address = s.Kind, s.Image, s.Address
+		r.kind, r.image, r.address, r.portHint = s.Kind, s.Image, s.Address, portHint(s)
 		rows = append(rows, r)
+		if s.PortNote != "" {
+			// The row says it in a few words; the pane keeps the sentence.
+			m.note(s.Name+"\x00port", fmt.Sprintf("%s: on %s, %s", s.Name, s.Address, s.PortNote))
+		}
 	}
 	for _, r := range m.rows { // sources seen before the plan, in their order
 		if _, ok := old[r.source]; ok && !r.isApp() {
@@ -352,6 +357,23 @@ func (m *Model) applyPlan(p *event.PlanSummary) {
 	}
 	m.rows = rows
 	m.selected = min(m.selected, max(len(rows)-1, 0))
+}
+
+// portHint says, short enough for the table, that a service is off its
+// usual port and which parity project holds it: "(5432: shop/db)", else
+// "(not 5432)"; "" on the usual port. The log pane has the whole sentence.
+func portHint(s event.ServiceSummary) string {
+	if s.PortNote == "" || s.UsualPort == 0 || s.Address == "" {
+		return ""
+	}
+	if h := s.PortHeldBy; h != nil && h.Project != "" {
+		holder := h.Project
+		if h.Service != "" {
+			holder += "/" + h.Service
+		}
+		return fmt.Sprintf("(%d: %s)", s.UsualPort, holder)
+	}
+	return fmt.Sprintf("(not %d)", s.UsualPort)
 }
 
 // row finds the row of a source, adding one for a source the plan did not

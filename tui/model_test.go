@@ -570,3 +570,28 @@ func TestUptimeIsShownInWholeMinutes(t *testing.T) {
 		}
 	}
 }
+
+// TestViewDropsThePortHintBeforeAnyColumn checks that a narrow terminal
+// loses the moved service's port hint, not its kind, uptime or address.
+func TestViewDropsThePortHintBeforeAnyColumn(t *testing.T) {
+	for _, tc := range []struct {
+		width int
+		hint  bool
+	}{{100, true}, {80, false}} {
+		m, _ := drive(t, NewModel(Options{Now: fixedNow}), tea.WindowSizeMsg{Width: tc.width, Height: 30})
+		for _, ev := range movedEvents() {
+			m, _ = drive(t, m, ev)
+		}
+		lines := strings.Split(m.View(), "\n")
+		if !strings.Contains(lines[2], "KIND") || !strings.Contains(lines[2], "UPTIME") {
+			t.Errorf("%d wide: columns lost: %q", tc.width, lines[2])
+		}
+		db := lines[3]
+		if !strings.Contains(db, "postgres ") || !strings.Contains(db, "127.0.0.1:54322 ") || !strings.Contains(db, "2m") {
+			t.Errorf("%d wide: db row %q lacks its kind, address or uptime", tc.width, db)
+		}
+		if got := strings.Contains(db, "(5432: billing/db)"); got != tc.hint {
+			t.Errorf("%d wide: hint shown %v, want %v: %q", tc.width, got, tc.hint, db)
+		}
+	}
+}

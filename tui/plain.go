@@ -115,6 +115,9 @@ func (p *plainPrinter) plan(plan *event.PlanSummary) {
 		}
 		if s.Address != "" {
 			text += " on " + s.Address
+			if s.PortNote != "" {
+				text += " (" + s.PortNote + ")"
+			}
 		}
 		p.line(paritySource, text)
 	}

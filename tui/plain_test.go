@@ -83,6 +83,18 @@ parity |   # Exiting
 	}
 }
 
+func TestPlainPrinterSaysWhyAServiceIsOffItsUsualPort(t *testing.T) {
+	var out bytes.Buffer
+	NewPlain(&out, false)(movedEvents()[0])
+	want := "parity | db: postgres:15.6 (postgres) on 127.0.0.1:54322 (5432 held by parity project billing, service db)\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("plain plan:\n%s\nwant the line:\n%s", out.String(), want)
+	}
+	if !strings.Contains(out.String(), "parity | cache: redis:7.2.4 (redis) on 127.0.0.1:63790\n") {
+		t.Errorf("a service on its usual port got a note:\n%s", out.String())
+	}
+}
+
 func TestPlainPrinterColour(t *testing.T) {
 	var out bytes.Buffer
 	print := NewPlain(&out, true)
@@ -140,7 +152,7 @@ func TestPlainPrinterIsSafeConcurrently(t *testing.T) {
 func TestJSONRoundTrips(t *testing.T) {
 	var out bytes.Buffer
 	write := NewJSON(&out)
-	evs := append(plainEvents(), crashedEvents()...)
+	evs := append(append(plainEvents(), crashedEvents()...), movedEvents()[0])
 	for i := range evs {
 		evs[i].Time = now.Add(time.Duration(i) * time.Millisecond)
 		write(evs[i])

@@ -160,6 +160,21 @@ func crashedEvents() []event.Event {
 		exited)
 }
 
+// movedEvents: everything up, db off its usual port because another parity
+// project holds it; the plan comes again, as after a port moved while starting.
+func movedEvents() []event.Event {
+	evs := readyEvents()
+	moved := func(ev event.Event) event.Event {
+		db := &ev.Plan.Services[0]
+		db.Address, db.URL = "127.0.0.1:54322", "postgres://shop:***@127.0.0.1:54322/shop"
+		db.UsualPort, db.PortNote = 5432, "5432 held by parity project billing, service db"
+		db.PortHeldBy = &event.PortHolder{Project: "billing", Service: "db", Container: "parity-billing-db"}
+		return ev
+	}
+	evs[0] = moved(evs[0])
+	return append(evs, moved(plan()))
+}
+
 func testModel(t *testing.T, ctl Controller, evs []event.Event) *teatest.TestModel {
 	t.Helper()
 	tm := teatest.NewTestModel(t, NewModel(Options{Controller: ctl, Now: fixedNow}), teatest.WithInitialTermSize(100, 30))
@@ -226,6 +241,15 @@ func TestGoldenAllReady(t *testing.T) {
 func TestGoldenCrashed(t *testing.T) {
 	tm := testModel(t, newFake(), crashedEvents())
 	teatest.RequireEqualOutput(t, []byte(finalView(t, tm)))
+}
+
+func TestGoldenMovedPort(t *testing.T) {
+	tm := testModel(t, newFake(), movedEvents())
+	view := finalView(t, tm)
+	if n := strings.Count(view, "5432 held by parity project billing"); n != 1 {
+		t.Errorf("the log pane says %d times why db is off 5432, want once", n)
+	}
+	teatest.RequireEqualOutput(t, []byte(view))
 }
 
 func TestGoldenLogsFiltered(t *testing.T) {

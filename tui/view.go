@@ -212,6 +212,8 @@ func (m *Model) cells(r *row, now time.Time) [numCols]string {
 	addr := r.address
 	if r.isApp() && r.pid != 0 {
 		addr = "pid " + strconv.Itoa(r.pid)
+	} else if r.portHint != "" {
+		addr += " " + r.portHint
 	}
 	up := ""
 	if !r.since.IsZero() {
@@ -242,7 +244,21 @@ func (m *Model) tableView(w, maxLines int) []string {
 	}
 	widths[colImage] = min(widths[colImage], 32)
 	widths[colStatus] = min(max(widths[colStatus], 16), 36)
+	// Port hints give way before any other column: a narrow table shows
+	// the bare addresses.
+	bare := len(columnTitles[colAddress])
+	for i := range m.rows {
+		bare = max(bare, ansi.StringWidth(cells[i][colAddress])-hintWidth(&m.rows[i]))
+	}
+	if over := tableWidth(widths) - (w - 2); over > 0 {
+		widths[colAddress] = max(widths[colAddress]-over, bare)
+	}
 	fitColumns(&widths, w-2)
+	for i := range m.rows {
+		if ansi.StringWidth(cells[i][colAddress]) > widths[colAddress] && m.rows[i].portHint != "" {
+			cells[i][colAddress] = m.rows[i].address
+		}
+	}
 
 	join := func(c [numCols]string, style func(col int, s string) string) string {
 		var b strings.Builder
@@ -286,21 +302,32 @@ func (m *Model) tableView(w, maxLines int) []string {
 	return lines
 }
 
+// hintWidth is how much of a row's address cell its port hint takes.
+func hintWidth(r *row) int {
+	if r.portHint == "" || (r.isApp() && r.pid != 0) {
+		return 0
+	}
+	return 1 + ansi.StringWidth(r.portHint)
+}
+
+// tableWidth is the width of columns of widths with a space between them;
+// a column of width 0 is left out.
+func tableWidth(widths [numCols]int) int {
+	t := -1
+	for _, w := range widths {
+		if w > 0 {
+			t += w + 1
+		}
+	}
+	return t
+}
+
 // fitColumns narrows columns in shrinkOrder until they and the single
 // spaces between them fit in avail cells; a column cut to nothing loses its
 // space too.
 func fitColumns(widths *[numCols]int, avail int) {
-	total := func() int {
-		t := -1
-		for _, w := range widths {
-			if w > 0 {
-				t += w + 1
-			}
-		}
-		return t
-	}
 	for _, s := range shrinkOrder {
-		over := total() - avail
+		over := tableWidth(*widths) - avail
 		if over <= 0 {
 			return
 		}

@@ -52,7 +52,13 @@ func runStatus(ctx context.Context, io *streams, g *globalOptions, o *statusOpti
 	if err != nil {
 		return err
 	}
-	if o.json {
+	return printStatus(io, st, o.json)
+}
+
+// printStatus prints the services as a table with a line on each service
+// parity does not run as a backing service, or as indented JSON.
+func printStatus(io *streams, st []engine.ServiceStatus, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(io.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
@@ -73,7 +79,7 @@ func runStatus(ctx context.Context, io *streams, g *globalOptions, o *statusOpti
 		if s.Uptime > 0 {
 			up = s.Uptime.Round(time.Second).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Role, dash(s.Kind), dash(s.Image), dash(s.State), ready, dash(s.Address), up)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Role, dash(s.Kind), dash(s.Image), dash(s.State), ready, dash(withNote(s.Address, s.PortNote)), up)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -84,6 +90,15 @@ func runStatus(ctx context.Context, io *streams, g *globalOptions, o *statusOpti
 		}
 	}
 	return nil
+}
+
+// withNote appends why an address is off the service's usual port:
+// "127.0.0.1:5433 (5432 held by parity project shop, service db)".
+func withNote(address, note string) string {
+	if address == "" || note == "" {
+		return address
+	}
+	return address + " (" + note + ")"
 }
 
 func dash(s string) string {

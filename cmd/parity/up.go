@@ -142,7 +142,7 @@ func printSummary(io *streams, sum engine.PlanSummary, asJSON bool) error {
 		if s.Role == "app" || s.Role == "skipped" {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Image, s.Address, s.URL)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Image, withNote(s.Address, s.PortNote), s.URL)
 	}
 	return tw.Flush()
 }

@@ -510,3 +510,47 @@ func TestDockerGenericServicesWaitForTheirPortOrHealthcheck(t *testing.T) {
 		t.Errorf("mailer answered %q, %v", buf, err)
 	}
 }
+
+func TestDockerStatusNamesTheParityProjectHoldingTheUsualPort(t *testing.T) {
+	first, second := newEnv(t), newEnv(t)
+	port := freePortT(t)
+	first.extra = []string{fmt.Sprintf("HELD_PORT=%d", port)}
+	second.extra = first.extra
+	const manifest = "testdata/heldport/compose.yaml"
+	first.mustRun(manifest, "up", "--detach")
+
+	note := fmt.Sprintf("%d held by parity project %s, service cache", port, first.project)
+	up := second.mustRun(manifest, "up", "--detach")
+	if !strings.Contains(up.stdout, "("+note+")") {
+		t.Errorf("up --detach of the second project does not say who holds %d:\n%s", port, up.stdout)
+	}
+
+	cache := func(e *env) map[string]any {
+		t.Helper()
+		r := e.mustRun(manifest, "status", "--json")
+		var statuses []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &statuses); err != nil {
+			t.Fatalf("status --json: %v\n%s", err, r.stdout)
+		}
+		for _, s := range statuses {
+			if s["name"] == "cache" {
+				return s
+			}
+		}
+		t.Fatalf("no cache in status --json:\n%s", r.stdout)
+		return nil
+	}
+	usual := fmt.Sprintf("127.0.0.1:%d", port)
+	if s := cache(first); s["address"] != usual || s["portNote"] != nil || s["usualPort"] != float64(port) {
+		t.Errorf("first project's cache: %v, want on %s without a note", s, usual)
+	}
+	s := cache(second)
+	held, _ := s["portHeldBy"].(map[string]any)
+	if s["address"] == usual || s["ready"] != true || s["usualPort"] != float64(port) || s["portNote"] != note ||
+		held["project"] != first.project || held["service"] != "cache" || held["container"] != "parity-"+first.project+"-cache" {
+		t.Errorf("second project's cache: %v, want off %s with the note %q", s, usual, note)
+	}
+	if table := second.mustRun(manifest, "status").stdout; !strings.Contains(table, s["address"].(string)+" ("+note+")") {
+		t.Errorf("status table does not say who holds %d:\n%s", port, table)
+	}
+}

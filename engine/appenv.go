@@ -36,7 +36,10 @@ type appEnvInput struct {
 	Samples []envLayer
 	Config  map[string]string // parity.yaml app.env
 	Dotenv  map[string]string // .env, read as Compose reads it
-	Shell   map[string]string // inherited environment
+	// DotenvSample is the committed sample read as the .env where the
+	// project has none: its values are then a sample's, the lowest layer.
+	DotenvSample string
+	Shell        map[string]string // inherited environment
 	// Frameworks are the app frameworks found in the repository
 	// ("laravel", "spring"), whose own variable names parity also sets.
 	Frameworks []string
@@ -56,6 +59,12 @@ func computeAppEnv(in appEnvInput) ([]EnvVar, []string) {
 	b := newEnvBuilder(in.Plan)
 
 	var template []envLayer
+	dotenv := envLayer{source: SourceDotenv, vars: in.Dotenv, local: true}
+	if in.DotenvSample != "" {
+		dotenv.source, dotenv.file = SourceSample, in.DotenvSample
+		template = append(template, dotenv)
+		dotenv = envLayer{}
+	}
 	manifestEnv, unbound := b.manifestLayer()
 	if in.Plan.useSamples(manifestEnv) {
 		template = append(template, in.Samples...)
@@ -65,11 +74,12 @@ func computeAppEnv(in appEnvInput) ([]EnvVar, []string) {
 		b.apply(l)
 	}
 	b.apply(envLayer{source: SourceConfig, vars: in.Config, local: true})
-	b.apply(envLayer{source: SourceDotenv, vars: in.Dotenv, local: true})
+	b.apply(dotenv)
 	b.apply(envLayer{source: SourceShell, vars: in.Shell, onlyOverrides: true})
 
 	b.bindings()
 	b.serviceVars()
+	b.hostlessFamilies()
 	b.families()
 	b.conventional()
 	b.frameworks(in.Frameworks)
@@ -460,6 +470,49 @@ func (b *envBuilder) serviceVars() {
 		}
 		if c := ps.Credentials; c.Database != "" {
 			b.fill(ps, n+"_DATABASE", c.Database, false)
+		}
+	}
+}
+
+// hostlessFamilies gives a host to families that carry credentials but no
+// host (DB_USERNAME and DB_PASSWORD, the host left to the app's default,
+// which is production's service name): the app's default names a container
+// that does not exist here. The family's prefix says which kind it means
+// (DB_ -> the database); with one service of that kind, the family gets
+// _HOST and _HOSTNAME, and then its port and siblings like any other.
+func (b *envBuilder) hostlessFamilies() {
+	fields := map[string]map[stacks.Field]bool{}
+	for k, v := range b.vars {
+		if v.Source == SourceShell {
+			continue
+		}
+		prefix, field := stacks.SplitVar(k)
+		if prefix == "" {
+			continue
+		}
+		if fields[prefix] == nil {
+			fields[prefix] = map[stacks.Field]bool{}
+		}
+		fields[prefix][field] = true
+	}
+	for _, prefix := range sortedKeys(fields) {
+		f := fields[prefix]
+		if f[stacks.FieldHost] || f[stacks.FieldURL] || f[stacks.FieldList] || !(f[stacks.FieldUser] || f[stacks.FieldPassword]) {
+			continue
+		}
+		kinds := stacks.KindsForPrefix(prefix)
+		if len(kinds) == 0 {
+			continue
+		}
+		ps := b.only(func(ps *plannedService) bool { return slices.Contains(kinds, ps.Stack.Kind()) })
+		if ps == nil {
+			continue
+		}
+		for _, suffix := range []string{"HOST", "HOSTNAME"} {
+			if strings.ToLower(prefix) == prefix {
+				suffix = strings.ToLower(suffix)
+			}
+			b.set(ps, prefix+suffix, loopback, false, "the app's credentials name no host")
 		}
 	}
 }

@@ -59,7 +59,7 @@ func computeFrom(t *testing.T, c envCase) envResult {
 	s := &Session{project: proj, shell: shell, dotenv: proj.DotEnv}
 	vars, warnings := computeAppEnv(s.appEnvInput(p))
 	checkInvariants(t, p, vars)
-	return envResult{plan: p, env: envMap(vars), warnings: warnings}
+	return envResult{plan: p, env: envMap(vars), warnings: append(proj.Warnings, warnings...)}
 }
 
 // checkInvariants asserts, for any plan and environment:
@@ -452,4 +452,89 @@ func FuzzAPasswordInterpolatedIntoTheAppsURL(f *testing.F) {
 			t.Fatalf("DATABASE_URL %q reads as %s:%q@%s/%s, want app:%q@%s/app", v.Value, cfg.User, cfg.Password, cfg.Host, cfg.Database, pw, loopback)
 		}
 	})
+}
+
+// Immich's shape: the app's sample names the database's credentials but
+// no host (the app defaults to production's service name), and the
+// manifest's env_file .env is a project sample example.env.
+func TestAFamilyWithCredentialsButNoHostGetsOne(t *testing.T) {
+	r := computeFrom(t, envCase{taken: []int{5432}, files: map[string]string{
+		"compose.yaml": `services:
+  server:
+    image: ghcr.io/immich-app/immich-server:release
+    env_file: [.env]
+    depends_on: [database]
+  database:
+    image: postgres:15
+    environment:
+      POSTGRES_PASSWORD: ${DB_PASSWORD}
+      POSTGRES_USER: ${DB_USERNAME}
+      POSTGRES_DB: ${DB_DATABASE_NAME}
+`,
+		"example.env": "DB_PASSWORD=postgres\nDB_USERNAME=postgres\nDB_DATABASE_NAME=immich\nUPLOAD_LOCATION=\n",
+	}})
+	db := r.plan.service("database")
+	if c := db.Credentials; c.Password != "postgres" || c.Database != "immich" {
+		t.Errorf("database credentials %+v, want the sample's", c)
+	}
+	wantVar(t, r, "DB_HOSTNAME", "127.0.0.1")
+	wantVar(t, r, "DB_PORT", strconv.Itoa(db.Ports[5432]))
+	wantVar(t, r, "DB_PASSWORD", "postgres")
+	wantVar(t, r, "DB_DATABASE_NAME", "immich")
+	if _, ok := r.env["UPLOAD_LOCATION"]; ok {
+		t.Error("an empty sample value reached the app")
+	}
+}
+
+// Firefly III's shape: each service's env_file is missing and its
+// committed sample configures it, the database as well as the app.
+func TestAMissingEnvFilesSampleConfiguresTheService(t *testing.T) {
+	r := computeFrom(t, envCase{files: map[string]string{
+		"compose.yaml": `services:
+  app:
+    image: fireflyiii/core:latest
+    env_file: .env
+    depends_on: [db]
+  db:
+    image: mariadb:lts
+    env_file: .db.env
+`,
+		".env.example":    "DB_CONNECTION=mysql\nDB_HOST=db\nDB_PORT=3306\nDB_DATABASE=firefly\nDB_USERNAME=firefly\nDB_PASSWORD=1234\n",
+		".db.env.example": "MYSQL_RANDOM_ROOT_PASSWORD=yes\nMYSQL_USER=firefly\nMYSQL_PASSWORD=1234\nMYSQL_DATABASE=firefly\n",
+	}})
+	if c := r.plan.service("db").Credentials; c != (stacks.Credentials{User: "firefly", Password: "1234", Database: "firefly"}) {
+		t.Errorf("db credentials %+v, want the sample's", c)
+	}
+	wantVar(t, r, "DB_DATABASE", "firefly")
+	wantVar(t, r, "DB_PASSWORD", "1234")
+	found := false
+	for _, w := range r.warnings {
+		found = found || strings.Contains(w, ".db.env.example")
+	}
+	if !found {
+		t.Errorf("warnings %q, want one naming the sample used", r.warnings)
+	}
+}
+
+// Mattermost's shape: no .env, everything (even the image tag) in the
+// committed env.example; the app's data source passes through from it.
+func TestWithoutDotenvTheCommittedSampleInterpolates(t *testing.T) {
+	r := computeFrom(t, envCase{files: map[string]string{
+		"compose.yaml": `services:
+  postgres:
+    image: postgres:${POSTGRES_IMAGE_TAG}
+    environment: [POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB]
+  mattermost:
+    image: mattermost/mattermost-team-edition:${MATTERMOST_IMAGE_TAG}
+    depends_on: [postgres]
+    environment: [MM_SQLSETTINGS_DATASOURCE]
+`,
+		"env.example": "POSTGRES_IMAGE_TAG=13-alpine\nPOSTGRES_USER=mmuser\nPOSTGRES_PASSWORD=mmuser_password\nPOSTGRES_DB=mattermost\n" +
+			"MM_SQLSETTINGS_DATASOURCE=postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${POSTGRES_DB}?sslmode=disable&connect_timeout=10\nMATTERMOST_IMAGE_TAG=9\n",
+	}})
+	db := r.plan.service("postgres")
+	if db.Image != "postgres:13-alpine" || db.Credentials.Database != "mattermost" || db.Credentials.User != "mmuser" {
+		t.Errorf("postgres %s %+v, want the sample's tag and credentials", db.Image, db.Credentials)
+	}
+	wantVar(t, r, "MM_SQLSETTINGS_DATASOURCE", "postgres://mmuser:mmuser_password@127.0.0.1:5432/mattermost?sslmode=disable&connect_timeout=10")
 }

@@ -278,7 +278,7 @@ func (s *Session) appEnvInput(p *plan) appEnvInput {
 		s.frameworks = detectFrameworks(s.project.WorkingDir)
 		s.samples = s.readSamples(p)
 	}
-	return appEnvInput{Plan: p, Samples: s.samples, Config: s.configEnv(), Dotenv: s.dotenv, Shell: s.shell, Frameworks: s.frameworks}
+	return appEnvInput{Plan: p, Samples: s.samples, Config: s.configEnv(), Dotenv: s.dotenv, DotenvSample: s.project.EnvSample, Shell: s.shell, Frameworks: s.frameworks}
 }
 
 // readSamples reads the committed samples that list the app's variables

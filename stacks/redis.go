@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,15 @@ func (r Redis) Configure(svc Service, secret string) Config {
 			auth = true
 		}
 	}
+	if !auth {
+		// A shell line that writes the password from a container variable
+		// into a configuration file: echo "requirepass '$REDIS_PASSWORD'" > /etc/redis.conf.
+		if name := requirepassVar(cmd, env); name != "" {
+			secret = password(env, secret, name)
+			env[name] = secret
+			auth = true
+		}
+	}
 	creds := Credentials{}
 	if auth {
 		creds.Password = secret
@@ -121,6 +131,9 @@ func (r Redis) Configure(svc Service, secret string) Config {
 // where the repository has it (a literal, or a variable set on this
 // machine), else secret.
 func redisPassword(r Redis, env map[string]string, cmd []string, secret string) string {
+	if name := requirepassVar(cmd, env); name != "" && strings.TrimSpace(env[name]) != "" {
+		return env[name]
+	}
 	for i, arg := range cmd {
 		switch {
 		case arg == "--requirepass":
@@ -146,6 +159,30 @@ func redisPassword(r Redis, env map[string]string, cmd []string, secret string) 
 		return password(env, secret, prefix+"PASSWORD", prefix+"REQUIREPASS")
 	}
 	return secret
+}
+
+var shellVar = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// requirepassVar is the container variable a shell line in cmd gives
+// requirepass (in any form: an option, a line written to a config file),
+// when the service's environment sets it; "" otherwise.
+func requirepassVar(cmd []string, env map[string]string) string {
+	for _, arg := range cmd {
+		i := strings.Index(arg, "requirepass")
+		if i < 0 {
+			continue
+		}
+		rest := arg[i+len("requirepass"):]
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if m := shellVar.FindStringSubmatch(rest); m != nil {
+			if _, ok := env[m[1]]; ok {
+				return m[1]
+			}
+		}
+	}
+	return ""
 }
 
 // requirepassValue is the non-empty value of --requirepass in a shell line.

@@ -390,3 +390,17 @@ func TestRedisProbe(t *testing.T) {
 		wantReason(t, tt.name, err, tt.reason)
 	}
 }
+
+// Zulip's shape: the password is written into a configuration file by a
+// shell line, from a container variable the manifest sets.
+func TestRedisPasswordWrittenToAConfigFileFromAContainerVariable(t *testing.T) {
+	cmd := []string{"sh", "-euc", "echo \"requirepass '$REDIS_PASSWORD'\" > /etc/redis.conf\nexec redis-server /etc/redis.conf\n"}
+	cfg := Redis{}.Configure(Service{Command: cmd, Env: map[string]string{"REDIS_PASSWORD": "REPLACE_ME"}}, secret)
+	if cfg.Credentials.Password != "REPLACE_ME" || cfg.Env["REDIS_PASSWORD"] != "REPLACE_ME" {
+		t.Errorf("credentials %+v env %v, want the manifest's REDIS_PASSWORD", cfg.Credentials, cfg.Env)
+	}
+	cfg = Redis{}.Configure(Service{Command: cmd, Env: map[string]string{"REDIS_PASSWORD": ""}}, secret)
+	if cfg.Credentials.Password != secret || cfg.Env["REDIS_PASSWORD"] != secret {
+		t.Errorf("unset here: credentials %+v env %v, want the generated secret in REDIS_PASSWORD", cfg.Credentials, cfg.Env)
+	}
+}

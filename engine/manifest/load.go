@@ -86,8 +86,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	// As in Compose (cli.WithEnvFiles), COMPOSE_DISABLE_ENV_FILE only drops
 	// the implicit .env: files given with --env-file are still read.
 	envFiles := absPaths(wd, opts.EnvFiles)
+	envSample := ""
 	if len(envFiles) == 0 {
-		envFiles = defaultEnvFile(filepath.Dir(files[0]), opts.Environ)
+		envFiles, envSample = defaultEnvFile(filepath.Dir(files[0]), opts.Environ)
 	}
 	// The env files are read here, once, rather than by cli.WithDotEnv, so
 	// that the values that interpolate the manifest are also the ones the
@@ -95,6 +96,12 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	dotEnv, err := readEnvFiles(envFiles, opts.Environ)
 	if err != nil {
 		return nil, err
+	}
+	if envSample != "" {
+		// A sample's empty value says nothing ("fill in"): the variable stays
+		// unset, so parity binds it (a generated password) or the app's own
+		// default applies.
+		maps.DeleteFunc(dotEnv, func(_, v string) bool { return v == "" })
 	}
 	env := maps.Clone(dotEnv)
 	maps.Copy(env, opts.Environ)
@@ -136,48 +143,113 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	project.Unset = subst.referencedBy(loaded)
 	project.EnvFiles = envFiles
 	project.DotEnv = dotEnv
+	project.EnvSample = envSample
+	if envSample != "" {
+		project.Warnings = append(project.Warnings, fmt.Sprintf("there is no .env in %s: parity reads its committed sample %s instead, as `cp %s .env` would; create .env to change the values",
+			filepath.Dir(envSample), filepath.Base(envSample), filepath.Base(envSample)))
+	}
 	for _, m := range missing {
-		project.Warnings = append(project.Warnings, fmt.Sprintf("service %s: env_file %s does not exist on this machine; its variables are left out", m[0], m[1]))
-		if svc := project.Service(m[0]); svc != nil {
-			svc.MissingEnvFiles = append(svc.MissingEnvFiles, m[1])
+		if m.sample != "" {
+			project.Warnings = append(project.Warnings, fmt.Sprintf("service %s: env_file %s does not exist on this machine; using its committed sample %s", m.service, m.path, filepath.Base(m.sample)))
+		} else {
+			project.Warnings = append(project.Warnings, fmt.Sprintf("service %s: env_file %s does not exist on this machine; its variables are left out", m.service, m.path))
+		}
+		if svc := project.Service(m.service); svc != nil {
+			svc.MissingEnvFiles = append(svc.MissingEnvFiles, m.path)
+			dropEmptySampleValues(svc, m.sample)
 		}
 	}
 	return project, nil
 }
 
-// optionalMissingEnvFiles makes env files that do not exist here optional
-// and lists them (service, path). Production manifests name files that live
-// only on the servers (`env_file: .env.production`); Compose would refuse
-// to load, parity goes on without them and says so.
-func optionalMissingEnvFiles(p *types.Project) [][2]string {
-	var missing [][2]string
+// missingEnvFile is an env_file of a service that does not exist here, and
+// the committed sample read in its place ("" when there is none).
+type missingEnvFile struct{ service, path, sample string }
+
+// optionalMissingEnvFiles reads, for each env file that does not exist
+// here, its committed sample (`.db.env.example` for `.db.env`; for a `.env`,
+// also the project's `env.example` and the like), and otherwise makes it
+// optional. Production manifests name files that live only on the servers
+// (`env_file: .env.production`); Compose would refuse to load, parity goes
+// on without them — or with what the repository says they hold — and says so.
+func optionalMissingEnvFiles(p *types.Project) []missingEnvFile {
+	var missing []missingEnvFile
 	for name, svc := range p.Services {
 		for i, ef := range svc.EnvFiles {
 			if _, err := os.Stat(ef.Path); err != nil && errors.Is(err, fs.ErrNotExist) {
-				svc.EnvFiles[i].Required = false
-				missing = append(missing, [2]string{name, ef.Path})
+				m := missingEnvFile{service: name, path: ef.Path, sample: sampleOf(ef.Path)}
+				if m.sample != "" {
+					svc.EnvFiles[i].Path = m.sample
+				} else {
+					svc.EnvFiles[i].Required = false
+				}
+				missing = append(missing, m)
 			}
 		}
 		p.Services[name] = svc
 	}
 	// By service, and in the manifest's order within one: a later env_file wins.
-	sort.SliceStable(missing, func(i, j int) bool { return missing[i][0] < missing[j][0] })
+	sort.SliceStable(missing, func(i, j int) bool { return missing[i].service < missing[j].service })
 	return missing
 }
 
+// dropEmptySampleValues removes the variables a sample leaves empty ("fill
+// in") from the service it stood in for, unless the service sets them
+// otherwise: unset, the image's or the app's own default applies.
+func dropEmptySampleValues(svc *Service, sample string) {
+	if sample == "" {
+		return
+	}
+	vars, err := ReadEnvFile(sample, nil)
+	if err != nil {
+		return // compose-go read it already; it reports its own errors
+	}
+	for k, v := range vars {
+		if cur, ok := svc.Environment[k]; ok && v == "" && cur.String() == "" && cur.Literal() {
+			delete(svc.Environment, k)
+		}
+	}
+}
+
+// sampleOf is the committed sample of an env file that does not exist:
+// the file with a sample suffix, or for a .env the project's sample names.
+func sampleOf(path string) string {
+	var candidates []string
+	for _, suffix := range sampleSuffixes {
+		candidates = append(candidates, path+suffix)
+	}
+	if filepath.Base(path) == ".env" {
+		for _, name := range projectSamples {
+			candidates = append(candidates, filepath.Join(filepath.Dir(path), name))
+		}
+	}
+	for _, c := range candidates {
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+			return c
+		}
+	}
+	return ""
+}
+
 // defaultEnvFile is Compose's implicit .env: in the project directory,
-// skipped when COMPOSE_DISABLE_ENV_FILE is true.
-func defaultEnvFile(projectDir string, environ map[string]string) []string {
+// skipped when COMPOSE_DISABLE_ENV_FILE is true. Where there is none, the
+// project's committed sample (.env.example, env.example...) stands in for
+// it, as the first step of every such project's README (`cp env.example
+// .env`) would make it; sample is then its path.
+func defaultEnvFile(projectDir string, environ map[string]string) (files []string, sample string) {
 	if v, ok := environ[consts.ComposeDisableDefaultEnvFile]; ok {
 		if disabled, err := strconv.ParseBool(v); err == nil && disabled {
-			return nil
+			return nil, ""
 		}
 	}
 	path := filepath.Join(projectDir, ".env")
-	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
-		return nil
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return []string{path}, ""
 	}
-	return []string{path}
+	if s := sampleOf(path); s != "" {
+		return []string{s}, s
+	}
+	return nil, ""
 }
 
 // loadError makes sure a loader error names the manifest: compose-go names

@@ -29,6 +29,9 @@ type Project struct {
 	// DotEnv holds their variables merged (a later file wins), exactly as
 	// Compose read them for interpolation, without the shell environment.
 	DotEnv map[string]string
+	// EnvSample is the committed sample (.env.example) read as the .env,
+	// because the project directory has no .env; "" otherwise.
+	EnvSample string
 }
 
 // Service is one service of the manifest, reduced to what parity acts on.

@@ -5,12 +5,21 @@ package main
 // parity keeps for it and the app's variables must agree across the ways a
 // developer stops and starts services. Each cell writes a value through the
 // app's own variable with a real client, stops the services one way, and
-// reads it back through `parity run`, which must bring them up again.
+// reads it back through `parity run`, which must bring them up again. Two
+// of the ways also have another program take the service's port while it
+// is stopped.
 //
 // The same matrix runs a second time with the usual ports held by decoys
 // that refuse every login (testbed.HoldPorts), as when a developer's own
 // Postgres or Redis is running: parity must move its services, and the app
 // must reach parity's server, not the other program.
+//
+// The cells of one kind and auth share a project and run in turn; kinds and
+// auths run in parallel, as many at a time as -parallel allows (GOMAXPROCS
+// by default; -parallel 4 suits a two-core machine, where the services wait
+// more than they compute):
+//
+//	go test -run 'TestDockerLifecycleMatrix' -parallel 4 ./cmd/parity/
 
 import (
 	"crypto/rand"
@@ -18,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +49,32 @@ type matrixStack struct {
 	manifest string
 }
 
+// RabbitMQ comes first: it takes longest to boot, and the parallel
+// subtests start in this order.
 var matrixStacks = []matrixStack{
+	{kind: "rabbitmq", auth: "password", service: "rabbitmq", port: 5672, persists: true, manifest: `
+services:
+  app:
+    build: .
+    depends_on: [rabbitmq]
+    environment:
+      AMQP_URL: amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/
+  rabbitmq:
+    image: rabbitmq:3.10
+    environment:
+      RABBITMQ_DEFAULT_USER: app
+      RABBITMQ_DEFAULT_PASS: ${RABBITMQ_PASSWORD}
+`},
+	{kind: "rabbitmq", auth: "none", service: "rabbitmq", port: 5672, persists: true, manifest: `
+services:
+  app:
+    build: .
+    depends_on: [rabbitmq]
+    environment:
+      AMQP_URL: amqp://guest:guest@rabbitmq:5672/
+  rabbitmq:
+    image: rabbitmq:3.10
+`},
 	{kind: "postgres", auth: "password", service: "db", port: 5432, persists: true, manifest: `
 services:
   app:
@@ -118,29 +153,6 @@ services:
       MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "yes"
       MARIADB_DATABASE: app
 `},
-	{kind: "rabbitmq", auth: "password", service: "rabbitmq", port: 5672, persists: true, manifest: `
-services:
-  app:
-    build: .
-    depends_on: [rabbitmq]
-    environment:
-      AMQP_URL: amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/
-  rabbitmq:
-    image: rabbitmq:3.10
-    environment:
-      RABBITMQ_DEFAULT_USER: app
-      RABBITMQ_DEFAULT_PASS: ${RABBITMQ_PASSWORD}
-`},
-	{kind: "rabbitmq", auth: "none", service: "rabbitmq", port: 5672, persists: true, manifest: `
-services:
-  app:
-    build: .
-    depends_on: [rabbitmq]
-    environment:
-      AMQP_URL: amqp://guest:guest@rabbitmq:5672/
-  rabbitmq:
-    image: rabbitmq:3.10
-`},
 	// memcached has no authentication in the test bed's image.
 	{kind: "memcached", auth: "none", service: "memcached", port: 11211, persists: false, manifest: `
 services:
@@ -186,16 +198,26 @@ type lifecycle struct {
 	stop func(e *env, manifest, container string)
 	// kept says whether the data must still be there afterwards.
 	kept bool
+	// takePort has another program take the port the app reached while
+	// the services are stopped, as a developer's own server started in
+	// the meantime would: parity must move the service and the app with it.
+	takePort bool
 }
 
+func down(e *env, manifest, _ string)        { e.mustRun(manifest, "down") }
+func dockerStop(e *env, _, container string) { docker(e.t, "stop", container) }
+func downVolumes(e *env, manifest, _ string) { e.mustRun(manifest, "down", "--volumes", "--yes") }
+
 var lifecycles = []lifecycle{
-	{"down-up", func(e *env, manifest, _ string) { e.mustRun(manifest, "down") }, true},
-	{"docker-stop-up", func(e *env, _, container string) { docker(e.t, "stop", container) }, true},
-	{"down-volumes-up", func(e *env, manifest, _ string) { e.mustRun(manifest, "down", "--volumes", "--yes") }, false},
+	{name: "down-up", stop: down, kept: true},
+	{name: "docker-stop-up", stop: dockerStop, kept: true},
+	{name: "down-port-taken-up", stop: down, kept: true, takePort: true},
+	{name: "docker-stop-port-taken-up", stop: dockerStop, kept: true, takePort: true},
+	{name: "down-volumes-up", stop: downVolumes, kept: false},
 }
 
 func TestDockerLifecycleMatrix(t *testing.T) {
-	runLifecycleMatrix(t)
+	runLifecycleMatrix(t, lifecycles)
 }
 
 func TestDockerLifecycleMatrixPortsHeld(t *testing.T) {
@@ -203,14 +225,23 @@ func TestDockerLifecycleMatrixPortsHeld(t *testing.T) {
 	// Held for the whole matrix; the cleanup runs after the parallel
 	// subtests have finished.
 	testbed.HoldPorts(t, 5432, 6379, 3306, 5672, 11211, 4222)
-	runLifecycleMatrix(t)
+	// With the usual ports held from the start every service already runs
+	// on a port parity chose; the port-taken lifecycles add little here
+	// and cost a restart each (minutes, for RabbitMQ).
+	var lcs []lifecycle
+	for _, lc := range lifecycles {
+		if !lc.takePort {
+			lcs = append(lcs, lc)
+		}
+	}
+	runLifecycleMatrix(t, lcs)
 }
 
 // runLifecycleMatrix runs one subtest per kind and auth, in parallel, each
 // with its own project that its lifecycles share in turn: the first starts
 // from nothing, the others from what the previous one left, unless it
 // failed, in which case `down --volumes` resets the project first.
-func runLifecycleMatrix(t *testing.T) {
+func runLifecycleMatrix(t *testing.T, lifecycles []lifecycle) {
 	testbed.Registry(t)
 	build(t) // before the clock starts
 	start := time.Now()
@@ -248,9 +279,17 @@ func runLifecycleCell(e *env, st matrixStack, lc lifecycle, manifest, container 
 	if w.code != 0 {
 		t.Fatalf("write before %s: exit %d\n%s", lc.name, w.code, failureLines(w.stderr))
 	}
-	checkReachedParity(e, st, container, w.stdout)
+	reached := checkReachedParity(e, st, container, w.stdout)
 
 	lc.stop(e, manifest, container)
+	if lc.takePort {
+		_, port, _ := strings.Cut(reached, "127.0.0.1:")
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			t.Fatalf("the app reached %q, not a port on 127.0.0.1", reached)
+		}
+		testbed.HoldPorts(t, n)
+	}
 
 	r := e.run(manifest, "run", "--timeout", matrixTimeout, "--", kindcheckBin, st.kind, "read", key)
 	if r.code != 0 {
@@ -269,8 +308,8 @@ func runLifecycleCell(e *env, st matrixStack, lc lifecycle, manifest, container 
 }
 
 // checkReachedParity checks that the address kindcheck printed is the one
-// parity's container publishes the service's port on.
-func checkReachedParity(e *env, st matrixStack, container, out string) {
+// parity's container publishes the service's port on, and returns it.
+func checkReachedParity(e *env, st matrixStack, container, out string) string {
 	e.t.Helper()
 	_, addr, ok := strings.Cut(strings.TrimSpace(out), " via ")
 	if !ok {
@@ -289,10 +328,11 @@ func checkReachedParity(e *env, st matrixStack, container, out string) {
 	}
 	for _, p := range published {
 		if p == addr {
-			return
+			return addr
 		}
 	}
 	e.t.Errorf("the app reached %s, but parity's %s publishes %d on %v", addr, st.service, st.port, published)
+	return addr
 }
 
 func randomValue(t *testing.T) string {

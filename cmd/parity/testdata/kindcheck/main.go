@@ -6,6 +6,12 @@
 // reads through the other, so both must point at the same running server
 // with working credentials. The end-to-end tests run it through
 // `parity run -- kindcheck KIND` and compare the line it prints.
+//
+// `kindcheck KIND write KEY VALUE` and `kindcheck KIND read KEY` split a
+// round trip in two, so a test can stop, remove or restart the server in
+// between: they go through the one variable an app names the service by
+// (appVars) and print the address they reached, so the test can tell
+// parity's server from another program on the usual port.
 package main
 
 import (
@@ -28,8 +34,12 @@ import (
 func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if len(os.Args) >= 3 {
+		os.Exit(writeOrRead(ctx, os.Args[1:]))
+	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: kindcheck mariadb|rabbitmq|memcached|nats")
+		fmt.Fprintln(os.Stderr, "       kindcheck KIND write KEY VALUE | kindcheck KIND read KEY")
 		os.Exit(2)
 	}
 	checks := map[string]func(context.Context) (string, error){

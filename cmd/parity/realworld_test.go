@@ -73,7 +73,7 @@ func TestRealWorldFailureReasonIsOneLine(t *testing.T) {
 	for _, c := range []struct {
 		stderr, want string
 	}{
-		{"parity: starting\nFAIL check 1 (postgres): connect: failed to connect to `user=x database=y`:\n\t127.0.0.1:5432 (localhost): server error: FATAL: password authentication failed (SQLSTATE 28P01)\n    used: host=localhost [DB_HOST unset, default]\n",
+		{"parity: starting\nFAIL check 1 (postgres): connect: failed to connect to `user=x database=y`:\n\t127.0.0.1:5432 (localhost): tls error: server refused TLS connection\n\t127.0.0.1:5432 (localhost): server error: FATAL: password authentication failed (SQLSTATE 28P01)\n    used: host=localhost [DB_HOST unset, default]\n",
 			"appcheck check 1 (postgres): connect: failed to connect to `user=x database=y`: 127.0.0.1:5432 (localhost): server error: FATAL: password authentication failed (SQLSTATE 28P01)"},
 		{"FAIL check 2 (redis): SET: WRONGPASS invalid\n    used: host=localhost\n", "appcheck check 2 (redis): SET: WRONGPASS invalid"},
 		{"parity: warning: x\nparity: manifest compose.yml: services.db: bad\n", "parity: manifest compose.yml: services.db: bad"},

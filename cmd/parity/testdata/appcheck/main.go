@@ -77,6 +77,10 @@ type Field struct {
 	OrEmpty bool `yaml:"or_empty"`
 	// OverURL: a set variable wins over the URL's part.
 	OverURL bool `yaml:"over_url"`
+	// URLDefault is what the app uses when the URL is set but lacks this
+	// part (Firefly III's parse_url fallbacks); without it, the field's
+	// own value or default fills the gap.
+	URLDefault *string `yaml:"url_default"`
 }
 
 // UnmarshalYAML accepts a bare variable name as well as the mapping.
@@ -187,6 +191,9 @@ func (c Check) merge(u *urlParts, src string) endpoint {
 		}
 		if part != nil {
 			return value{v: *part, source: src, set: true}
+		}
+		if f != nil && f.URLDefault != nil && !fv.fromVar {
+			return value{v: *f.URLDefault, source: src + " lacks it, app default", set: true}
 		}
 		return fv
 	}

@@ -17,7 +17,7 @@ images:
 # registry images to exercise the real pull path; run packages one at a
 # time so one package's pull never races another's container create.
 test: images
-	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -timeout 25m ./...
+	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -parallel 4 -timeout 25m ./...
 
 demo: images
 	go run ./cmd/parity --registry-mirror $$(cat $(REGISTRY_ADDR_FILE)) up -f examples/quickstart/compose.yaml -- go run ./examples/quickstart

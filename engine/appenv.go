@@ -446,7 +446,8 @@ func (p *plan) bindingService(name string) *plannedService {
 
 // serviceVars adds, for each service, the variables named after it, as
 // Aspire gives them: <SERVICE>_URL, and for backing services
-// <SERVICE>_HOST, _PORT and the credentials the kind has.
+// <SERVICE>_HOST, _PORT and the credentials the kind has. _HOSTNAME too:
+// apps that read REDIS_HOSTNAME default it to production's service name.
 func (b *envBuilder) serviceVars() {
 	for _, ps := range b.plan.containers() {
 		if ps.MainPort == 0 {
@@ -461,6 +462,7 @@ func (b *envBuilder) serviceVars() {
 			continue
 		}
 		b.fill(ps, n+"_HOST", loopback, false)
+		b.fill(ps, n+"_HOSTNAME", loopback, false)
 		b.fill(ps, n+"_PORT", strconv.Itoa(ps.Ports[ps.MainPort]), false)
 		if c := ps.Credentials; c.User != "" {
 			b.fill(ps, n+"_USER", c.User, false)

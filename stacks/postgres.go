@@ -73,8 +73,9 @@ func postgresFor(img Image) (Postgres, bool) {
 // registry.gitlab.com/acme/infra/postgresql:16. Such images are built FROM
 // the official image with extensions added, and keep its entrypoint,
 // variables and data directory, so they run as the official family. Only
-// the exact names count (not postgres-exporter or postgresql-15-c9s, which
-// are other things or other packagings), and Bitnami's images, whose
+// the exact names count, or the project's name before them
+// (zulip/zulip-postgresql) — not postgres-exporter or postgresql-15-c9s,
+// which are other things or other packagings — and Bitnami's images, whose
 // variables differ, are matched by their table first, mirrored paths
 // included. On Docker Hub a namespace is anyone's, so there the name alone
 // says nothing: ForImage matches it there only in Docker Hub's own mirrors
@@ -82,7 +83,12 @@ func postgresFor(img Image) (Postgres, bool) {
 // namespace is the project's.
 func ownPostgres(img Image) bool {
 	name := img.Repo[strings.LastIndexByte(img.Repo, '/')+1:]
-	return name == "postgres" || name == "postgresql"
+	for _, pg := range []string{"postgres", "postgresql"} {
+		if name == pg || strings.HasSuffix(name, "-"+pg) || strings.HasSuffix(name, "_"+pg) {
+			return true
+		}
+	}
+	return false
 }
 
 func postgresMajor(img Image) int {

@@ -202,7 +202,7 @@ func rabbitURL(ep Endpoint) string {
 // engine gives the app amqp.
 func (RabbitMQ) Schemes() []string { return []string{"amqp", "amqps"} }
 
-func (RabbitMQ) Vars() []string { return []string{"AMQP_URL", "RABBITMQ_URL"} }
+func (RabbitMQ) Vars() []string { return []string{"AMQP_URL", "RABBITMQ_URL", "CELERY_BROKER_URL"} }
 
 // Shell: nil, RabbitMQ has no interactive client
 // (rabbitmqctl runs one command; the management UI is on 15672).

@@ -221,3 +221,23 @@ func checkConfigure(t *testing.T, tests []configureCase) {
 		})
 	}
 }
+
+// A project's own Postgres build is named for the project or for Postgres;
+// exporters and other tools named after Postgres are not databases.
+func TestProjectPostgresImagesByName(t *testing.T) {
+	for image, want := range map[string]bool{
+		"zulip/zulip-postgresql:14":             true,
+		"acme/postgres:16":                      true,
+		"acme/acme_postgres:16":                 true,
+		"prometheuscommunity/postgres-exporter": false,
+		"acme/postgresql-15-c9s:1":              false,
+		"acme/pgadmin:8":                        false,
+	} {
+		if got := ForProjectImage(image) != nil; got != want {
+			t.Errorf("ForProjectImage(%q) is a kind: %v, want %v", image, got, want)
+		}
+	}
+	if ForImage("zulip/zulip-postgresql:14") != nil {
+		t.Error("ForImage matched a Docker Hub namespace by name alone")
+	}
+}

@@ -56,6 +56,12 @@ type realworldFixture struct {
 	// code connects to the usual port whatever its variables say. The held
 	// mode cannot pass then, and is skipped with that reason.
 	PortFixedInApp string `yaml:"port_fixed_in_app"`
+	// KnownFailure says why parity cannot give this app working settings
+	// yet (a host written into the app's code). The run must then fail
+	// with a reason containing KnownFailureShows: when it passes, or fails
+	// otherwise, the test says so, so the entry cannot go stale.
+	KnownFailure      string `yaml:"known_failure"`
+	KnownFailureShows string `yaml:"known_failure_shows"`
 }
 
 var appcheckBin struct {
@@ -157,7 +163,7 @@ func TestDockerRealWorld(t *testing.T) {
 
 func cell(outcome string) string {
 	switch {
-	case strings.HasPrefix(outcome, "pass"), strings.HasPrefix(outcome, "skipped"):
+	case strings.HasPrefix(outcome, "pass"), strings.HasPrefix(outcome, "skipped"), strings.HasPrefix(outcome, "known failure"):
 		return outcome
 	case outcome == "":
 		return "not run"
@@ -226,11 +232,19 @@ func runRealWorld(t *testing.T, r realworldRun) string {
 	// in well under it.
 	res := runParityIn(e, work, 3*time.Minute, "-f", manifest, "run", "--timeout", "90s", "--", r.appcheck, checks)
 	t.Logf("parity run took %s", time.Since(start).Round(100*time.Millisecond))
+	known := r.fixture.KnownFailure
 	if res.code == 0 {
 		t.Logf("appcheck:\n%s", res.stdout)
+		if known != "" {
+			t.Errorf("passes now, though checks.yaml lists a known failure (%s): remove known_failure", known)
+		}
 		return "pass" + note
 	}
 	reason := failureReason(res) + note
+	if known != "" && strings.Contains(reason, r.fixture.KnownFailureShows) {
+		t.Logf("known failure (%s): %s", known, reason)
+		return "known failure: " + known
+	}
 	t.Errorf("%s\nexit %d\nstdout:\n%s\nstderr:\n%s", reason, res.code, res.stdout, res.stderr)
 	return reason
 }

@@ -81,6 +81,7 @@ func computeAppEnv(in appEnvInput) ([]EnvVar, []string) {
 	b.serviceVars()
 	b.hostlessFamilies()
 	b.families()
+	b.ports()
 	b.conventional()
 	b.frameworks(in.Frameworks)
 	b.leftovers()
@@ -556,6 +557,39 @@ func (b *envBuilder) families() {
 		b.sibling(ps, prefix, stacks.FieldPassword, c.Password, true, c.Password != "")
 		if c.Database != "" {
 			b.sibling(ps, prefix, stacks.FieldDatabase, c.Database, false, true)
+		}
+	}
+}
+
+// ports points the port variables no family claimed (DB_HOST_PORT=5432
+// next to DB_HOST) at the host port of the one service that listens on
+// that port in its container: left alone, the app would connect to the
+// usual port, which may be another program's.
+func (b *envBuilder) ports() {
+	for _, k := range sortedKeys(b.vars) {
+		v := b.vars[k]
+		if v.owned || v.Source == SourceShell {
+			continue
+		}
+		if _, field := stacks.SplitVar(k); field != stacks.FieldPort {
+			continue
+		}
+		port, err := strconv.Atoi(v.Value)
+		if err != nil || port <= 0 {
+			continue
+		}
+		var found *plannedService
+		for _, ps := range b.plan.containers() {
+			if _, ok := ps.Ports[port]; ok {
+				if found != nil {
+					found = nil
+					break
+				}
+				found = ps
+			}
+		}
+		if found != nil && found.Ports[port] != port {
+			b.set(found, k, strconv.Itoa(found.Ports[port]), false, fmt.Sprintf("port %d of service %s", port, found.Name))
 		}
 	}
 }

@@ -538,3 +538,13 @@ func TestWithoutDotenvTheCommittedSampleInterpolates(t *testing.T) {
 	}
 	wantVar(t, r, "MM_SQLSETTINGS_DATASOURCE", "postgres://mmuser:mmuser_password@127.0.0.1:5432/mattermost?sslmode=disable&connect_timeout=10")
 }
+
+// Zulip's shape: the port variable belongs to no family parity knows
+// (DB_HOST_PORT next to DB_HOST), and says the usual port.
+func TestAPortVariableOfNoFamilyFollowsItsService(t *testing.T) {
+	r := computeFrom(t, envCase{taken: []int{5432}, files: map[string]string{
+		"compose.yaml": "services:\n  database:\n    image: postgres:15\n    environment: {POSTGRES_PASSWORD: pw}\n  web:\n    build: .\n    environment:\n      DB_HOST: database\n      DB_HOST_PORT: \"5432\"\n      SMTP_PORT: \"587\"\n",
+	}})
+	wantVar(t, r, "DB_HOST_PORT", strconv.Itoa(r.plan.service("database").Ports[5432]))
+	wantVar(t, r, "SMTP_PORT", "587")
+}

@@ -420,11 +420,13 @@ func (b *envBuilder) only(match func(*plannedService) bool) *plannedService {
 
 // bindings gives the app the variables production sets for the backing
 // services' credentials (POSTGRES_PASSWORD: ${DB_PASSWORD} -> DB_PASSWORD),
-// with the value the service got, where no layer sets them: the variable
-// that configures a service is what the app reads too.
+// with the value the service got: the variable that configures a service
+// is what the app reads too. A bound variable was unset for interpolation,
+// so only a sample or parity.yaml can have given the app another value
+// for it; the service's wins.
 func (b *envBuilder) bindings() {
 	for _, name := range sortedKeys(b.plan.Bindings) {
-		if cur := b.vars[name]; cur != nil && cur.Value != "" {
+		if cur := b.vars[name]; cur != nil && (cur.Source == SourceDotenv || cur.Source == SourceShell) {
 			continue
 		}
 		ps := b.plan.bindingService(name)

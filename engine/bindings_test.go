@@ -548,3 +548,19 @@ func TestAPortVariableOfNoFamilyFollowsItsService(t *testing.T) {
 	wantVar(t, r, "DB_HOST_PORT", strconv.Itoa(r.plan.service("database").Ports[5432]))
 	wantVar(t, r, "SMTP_PORT", "587")
 }
+
+// I1: a sample's value for a variable the service's password is bound to
+// (the .env lacks it, so it was generated) is replaced by the service's.
+func TestASampleValueOfABoundPasswordIsReplaced(t *testing.T) {
+	r := computeFrom(t, envCase{files: map[string]string{
+		"compose.yaml": "services:\n  db:\n    image: postgres:15\n    environment: {POSTGRES_PASSWORD: \"${DB_PASSWORD}\"}\n  web:\n    build: .\n    env_file: .env.production\n",
+		".env":         "LOG_LEVEL=debug\n",
+		".env.example": "DB_PASSWORD=changeme\nLOG_LEVEL=info\n",
+	}})
+	pw := r.plan.service("db").Credentials.Password
+	if pw == "changeme" || pw == "" {
+		t.Fatalf("password %q, want a generated one", pw)
+	}
+	wantVar(t, r, "DB_PASSWORD", pw)
+	wantVar(t, r, "LOG_LEVEL", "debug")
+}

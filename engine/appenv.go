@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/parity-dev/parity/engine/connstr"
+	"github.com/parity-dev/parity/engine/manifest"
 	"github.com/parity-dev/parity/stacks"
 )
 
@@ -181,8 +182,8 @@ func (b *envBuilder) apply(l envLayer) {
 			b.vars[k] = rw
 			continue
 		}
-		if v == "" && l.source == SourceSample {
-			continue // a sample's empty value says nothing; unset is the app's default
+		if l.source == SourceSample && manifest.FillIn(v) {
+			continue // a value to fill in says nothing; unset is the app's default
 		}
 		if l.file != "" && cur == nil {
 			b.vars[k] = &EnvVar{Key: k, Value: v, Source: l.source, Note: "from " + filepath.Base(l.file)}

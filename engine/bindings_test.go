@@ -564,3 +564,32 @@ func TestASampleValueOfABoundPasswordIsReplaced(t *testing.T) {
 	wantVar(t, r, "DB_PASSWORD", pw)
 	wantVar(t, r, "LOG_LEVEL", "debug")
 }
+
+// n8n's shape: the committed sample's values are placeholders the reader
+// must change ("your_postgres_user" twice, for two different users); they
+// say nothing about production and are treated as unset.
+func TestASamplesPlaceholderValuesAreUnset(t *testing.T) {
+	r := computeFrom(t, envCase{files: map[string]string{
+		"compose.yaml": `services:
+  postgres:
+    image: postgres:16
+    environment: [POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, POSTGRES_NON_ROOT_USER]
+  n8n:
+    image: docker.n8n.io/n8nio/n8n
+    depends_on: [postgres]
+    environment:
+      - DB_POSTGRESDB_HOST=postgres
+      - DB_POSTGRESDB_DATABASE=${POSTGRES_DB}
+      - DB_POSTGRESDB_USER=${POSTGRES_NON_ROOT_USER}
+      - DB_POSTGRESDB_PASSWORD=${POSTGRES_NON_ROOT_PASSWORD}
+`,
+		".env.example": "POSTGRES_USER=your_postgres_user\nPOSTGRES_PASSWORD=your_secure_password_here\nPOSTGRES_DB=n8n\nPOSTGRES_NON_ROOT_USER=your_postgres_user\n",
+	}})
+	db := r.plan.service("postgres")
+	if c := db.Credentials; c.User != "postgres" || c.Database != "n8n" || c.Password == "your_secure_password_here" {
+		t.Errorf("credentials %+v, want the image's user, the sample's database and a generated password", c)
+	}
+	wantVar(t, r, "DB_POSTGRESDB_USER", "postgres")
+	wantVar(t, r, "DB_POSTGRESDB_PASSWORD", db.Credentials.Password)
+	wantVar(t, r, "DB_POSTGRESDB_DATABASE", "n8n")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
@@ -107,6 +108,19 @@ func envFileError(name string, data []byte, err error) error {
 		}
 	}
 	return fmt.Errorf("read env file %s: %w", name, err)
+}
+
+// fillIn matches the values samples write for the reader to replace:
+// your_postgres_user, your_secure_password_here, changeme, <password>,
+// REPLACE_ME, xxxx, ****.
+var fillIn = regexp.MustCompile(`(?i)^(your[-_ ].*|.*[-_ ]here|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|<[^>]*>|x{3,}|\*{3,}|todo|fixme|tbd)$`)
+
+// FillIn reports whether a sample's value is one the reader is asked to
+// replace ("" or a placeholder such as your_postgres_user): it says
+// nothing about production, so parity treats the variable as unset.
+func FillIn(value string) bool {
+	v := strings.TrimSpace(value)
+	return v == "" || fillIn.MatchString(v)
 }
 
 // sampleSuffixes are what teams append to an env file's name for the

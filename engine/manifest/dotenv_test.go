@@ -228,3 +228,15 @@ func TestFindSamplesOrdersSiblingsThenProjectSamples(t *testing.T) {
 	equal(t, "FindSamples", got, want)
 	equal(t, "FindSamples of an empty dir", FindSamples(t.TempDir(), nil), []string(nil))
 }
+
+func TestFillInValues(t *testing.T) {
+	for v, want := range map[string]bool{
+		"": true, "your_postgres_user": true, "your_secure_password_here": true, "changeme": true, "CHANGE_ME": true,
+		"<password>": true, "REPLACE_ME": true, "xxxx": true, "****": true,
+		"postgres": false, "mmuser_password": false, "1234": false, "REPLACE_WITH_SECURE_REDIS_PASSWORD": false, "here": false, "secret": false,
+	} {
+		if got := FillIn(v); got != want {
+			t.Errorf("FillIn(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		// A sample's empty value says nothing ("fill in"): the variable stays
 		// unset, so parity binds it (a generated password) or the app's own
 		// default applies.
-		maps.DeleteFunc(dotEnv, func(_, v string) bool { return v == "" })
+		maps.DeleteFunc(dotEnv, func(_, v string) bool { return FillIn(v) })
 	}
 	env := maps.Clone(dotEnv)
 	maps.Copy(env, opts.Environ)
@@ -193,9 +193,10 @@ func optionalMissingEnvFiles(p *types.Project) []missingEnvFile {
 	return missing
 }
 
-// dropEmptySampleValues removes the variables a sample leaves empty ("fill
-// in") from the service it stood in for, unless the service sets them
-// otherwise: unset, the image's or the app's own default applies.
+// dropEmptySampleValues removes the variables a sample leaves for the
+// reader to fill in (empty, your_password_here) from the service it stood
+// in for, unless the service sets them otherwise: unset, parity binds them
+// or the image's or the app's own default applies.
 func dropEmptySampleValues(svc *Service, sample string) {
 	if sample == "" {
 		return
@@ -205,7 +206,7 @@ func dropEmptySampleValues(svc *Service, sample string) {
 		return // compose-go read it already; it reports its own errors
 	}
 	for k, v := range vars {
-		if cur, ok := svc.Environment[k]; ok && v == "" && cur.String() == "" && cur.Literal() {
+		if cur, ok := svc.Environment[k]; ok && FillIn(v) && cur.String() == v && cur.Literal() {
 			delete(svc.Environment, k)
 		}
 	}

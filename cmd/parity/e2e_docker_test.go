@@ -108,15 +108,21 @@ func (e *env) run(manifest string, args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := e.command(ctx, manifest, args...)
-	var out, errb bytes.Buffer
+	return e.finish(e.command(ctx, manifest, args...))
+}
+
+// finish runs a parity command to completion; a parity that cannot be
+// started at all fails the test.
+func (e *env) finish(cmd *exec.Cmd) result {
+	e.t.Helper()
+	var out, errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("run parity %v: %v", args, err)
+		e.t.Fatalf("run parity %v: %v", cmd.Args[1:], err)
 	}
 	return result{out.String(), errb.String(), code}
 }

@@ -272,20 +272,12 @@ func runParityIn(e *env, dir string, timeout time.Duration, args ...string) resu
 	cmd := exec.CommandContext(ctx, bins.parity, append([]string{"-p", e.project}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(e.environ(), e.extra...)
-	var out, errb syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("run parity %v: %v", args, err)
-	}
+	res := e.finish(cmd)
 	if ctx.Err() != nil {
-		code = -1
-		errb.Write([]byte(fmt.Sprintf("\n(the test stopped parity after %s)\n", timeout)))
+		res.code = -1
+		res.stderr += fmt.Sprintf("\n(the test stopped parity after %s)\n", timeout)
 	}
-	return result{out.String(), errb.String(), code}
+	return res
 }
 
 // failureReason is the one line that says why a run failed: appcheck's

@@ -57,7 +57,7 @@ func phaseLine(ev event.Event) string {
 // while something is moving.
 func animated(p event.Phase) bool {
 	switch p {
-	case event.PhasePulling, event.PhaseCreating, event.PhaseStarting,
+	case event.PhasePulling, event.PhaseBuilding, event.PhaseCreating, event.PhaseStarting,
 		event.PhaseWaiting, event.PhaseRestarting, event.PhaseStopping:
 		return true
 	}

@@ -204,6 +204,8 @@ func (m *Model) cells(r *row, now time.Time) [numCols]string {
 		status = spinner[(now.UnixMilli()/100)%int64(len(spinner))] + " " + status
 	case r.phase == event.PhaseReady || r.phase == event.PhaseRunning:
 		status = "● " + status
+	case r.phase == event.PhaseDone:
+		status = "✓ " + status // a one-shot job that completed
 	case r.phase == event.PhaseExited || r.phase == event.PhaseFailed:
 		status = "✗ " + status
 	default:
@@ -337,7 +339,7 @@ func fitColumns(widths *[numCols]int, avail int) {
 
 func (m *Model) phaseStyle(p event.Phase) lipgloss.Style {
 	switch {
-	case p == event.PhaseReady || p == event.PhaseRunning:
+	case p == event.PhaseReady || p == event.PhaseRunning || p == event.PhaseDone:
 		return m.st.good
 	case p == event.PhaseExited || p == event.PhaseFailed:
 		return m.st.bad

@@ -2,22 +2,40 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"time"
+
+	"github.com/parity-dev/parity/engine/docker"
 )
 
-// Restart restarts a service's container and waits until it answers again,
-// or restarts the app (AppSource).
+// Restart restarts a service's container; Watch then probes it until it
+// answers again. A container removed from outside parity is made again,
+// with its data volume, and waited for.
 func (s *Session) Restart(ctx context.Context, source string) error {
-	if source == AppSource {
-		s.RestartApp()
-		return nil
-	}
 	p, _, _ := s.snapshot()
+	if p == nil || p.service(source) == nil {
+		return fmt.Errorf("restart %s: no such service", source)
+	}
+	ps := p.service(source)
+	if ps.Role != RoleBacking && ps.Role != RoleGeneric {
+		return fmt.Errorf("restart %s: parity does not run it in a container", source)
+	}
 	id := s.id(source)
-	if p == nil || p.service(source) == nil || id == "" {
-		return fmt.Errorf("restart %s: no such running service", source)
+	gone := id == ""
+	if !gone {
+		_, err := s.docker.Inspect(ctx, id)
+		gone = errors.Is(err, docker.ErrNotFound)
+	}
+	if gone {
+		// Removed from outside (docker rm -f): made again from the plan,
+		// on its data volume; Watch sees it start and probes it.
+		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: its container was removed; making it again (its data volume is kept)", source)})
+		if _, err := s.upService(ctx, ps); err != nil {
+			return fmt.Errorf("restart %s: %w", source, err)
+		}
+		return nil
 	}
 	s.emit(Event{Type: EventPhase, Source: source, Phase: PhaseRestarting})
 	// Watch sees the restart's die and start events: the die is expected,

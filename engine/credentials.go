@@ -106,7 +106,7 @@ func (s *Session) passwordSource(ps *plannedService) string {
 	}
 	for _, k := range sortedKeys(ps.Svc.Environment) {
 		v := ps.Svc.Environment[k]
-		if name, ok := v.OnlyUnset(); ok && s.plan.Bindings[name] == pw {
+		if name, ok := v.OnlyUnset(); ok && s.currentPlan().Bindings[name] == pw {
 			return fmt.Sprintf("%s, generated for ${%s}, which is unset here, and kept in %s", k, name, statePath)
 		}
 		if v.Literal() && v.String() == pw {

@@ -86,7 +86,7 @@ func down(ctx context.Context, client docker.Client, stateDir, project string, e
 	if err != nil {
 		return res, err
 	}
-	sf, err := openState(stateDir, project)
+	sf, err := openState(ctx, stateDir, project, nil)
 	if err != nil {
 		return res, err
 	}

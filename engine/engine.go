@@ -70,8 +70,10 @@ type Session struct {
 	stMu   sync.Mutex
 	st     *state // the project's locked state while up runs
 
-	appRestart chan struct{}
-	watch      watchState
+	// upStarted is when up began: logs are followed from then on.
+	upStarted time.Time
+	watch     watchState
+	tails     logTails
 	// probe replaces the services' probes in unit tests that run against a fake engine.
 	probe func(ctx context.Context, service string) error
 }
@@ -93,7 +95,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	if opts.Sink == nil {
 		opts.Sink = func(Event) {}
 	}
-	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, appRestart: make(chan struct{}, 1)}
+	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}}
 
 	cfg, _, err := manifest.LoadConfig(opts.WorkingDir)
 	if err != nil {
@@ -180,10 +182,29 @@ func (s *Session) AppCommand() []string { return s.appCmd }
 // prepare locks the state, plans against it and computes the app env. The
 // returned stateFile is locked; the caller saves and closes it.
 func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
-	sf, err := openState(s.stateDir, s.project.Name)
+	sf, err := openState(ctx, s.stateDir, s.project.Name, func(pid int) {
+		who := "another parity"
+		if pid > 0 {
+			who = fmt.Sprintf("another parity (pid %d)", pid)
+		}
+		s.warn(fmt.Sprintf("waiting for %s working on project %s; Ctrl-C to stop waiting", who, s.project.Name))
+	})
 	if err != nil {
 		return nil, err
 	}
+	if err := s.replan(ctx, &sf.state, nil); err != nil {
+		sf.Close()
+		return nil, err
+	}
+	return sf, nil
+}
+
+// replan makes the plan, and the app's environment from it, against the
+// project's state, with taken ports treated as held by another program (a
+// port grabbed between planning and starting). A new plan replaces the
+// old one as a whole: everything derived from a port (Kafka's advertised
+// listener, the app's URLs) follows it.
+func (s *Session) replan(ctx context.Context, st *state, taken map[int]bool) error {
 	// Every container's ports, not only this project's: another parity
 	// project or a container parity did not create may hold a usual port,
 	// and the developer is told which.
@@ -191,8 +212,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 	if s.docker != nil {
 		cs, err := s.docker.Containers(ctx, nil)
 		if err != nil {
-			sf.Close()
-			return nil, err
+			return err
 		}
 		held = publishedPorts(cs)
 	}
@@ -200,16 +220,29 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 		Mirror:      s.opts.Mirror,
 		ExtraLabels: s.opts.ExtraLabels,
 		PortFree: func(port int) bool {
+			if taken[port] {
+				return false
+			}
 			if h, ok := held[port]; ok {
 				return h.Project == s.project.Name // this project's own container
 			}
 			return portFree(port)
 		},
 		KeepPorts: s.docker == nil,
-		FreePort:  freePort,
+		FreePort: func() (int, error) {
+			for {
+				p, err := freePort()
+				if err != nil || !taken[p] {
+					return p, err
+				}
+			}
+		},
 		HolderOf: func(port int) *PortHolder {
 			if h, ok := held[port]; ok {
 				return &h
+			}
+			if taken[port] {
+				return &PortHolder{}
 			}
 			return programOn(port)
 		},
@@ -225,14 +258,12 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 	}
 	locked, lockWarnings, err := s.lockedDigests()
 	if err != nil {
-		sf.Close()
-		return nil, err
+		return err
 	}
 	opts.Locked = locked
-	p, err := buildPlan(s.project, &sf.state, opts)
+	p, err := buildPlan(s.project, st, opts)
 	if err != nil {
-		sf.Close()
-		return nil, err
+		return err
 	}
 	env, warnings := computeAppEnv(s.appEnvInput(p))
 	warnings = slices.Concat(s.project.Warnings, p.Warnings, lockWarnings, s.sampleWarnings, warnings)
@@ -250,7 +281,7 @@ func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 	s.planMu.Lock()
 	s.plan, s.env, s.warnings = p, env, warnings
 	s.planMu.Unlock()
-	return sf, nil
+	return nil
 }
 
 // Env returns the app's environment (what parity sets, not the whole inherited environment).
@@ -314,6 +345,13 @@ func (s *Session) configEnv() map[string]string {
 		return nil
 	}
 	return s.config.App.Env
+}
+
+// currentPlan is the plan now; a port conflict at start replaces it.
+func (s *Session) currentPlan() *plan {
+	s.planMu.RLock()
+	defer s.planMu.RUnlock()
+	return s.plan
 }
 
 // snapshot is the current plan and app environment, nil before prepare.

@@ -52,16 +52,16 @@ func (p *plan) neededReady() map[string]bool {
 // startInOrder creates and starts ps's container once its prerequisites
 // have settled, building or pulling its image meanwhile. A prerequisite
 // that failed fails it without starting it.
-func (s *Session) startInOrder(ctx, waitCtx context.Context, ps *plannedService, gates map[string]*gate) error {
+func (s *Session) startInOrder(ctx, waitCtx context.Context, ps *plannedService, gates map[string]*gate) (*plannedService, error) {
 	if ps.Build != nil {
 		if err := s.buildImage(ctx, ps); err != nil {
-			return err
+			return ps, err
 		}
 	}
-	pre := s.plan.prerequisites(ps)
+	pre := s.currentPlan().prerequisites(ps)
 	if len(pre) > 0 && ps.Build == nil {
 		if err := s.ensureImage(ctx, ps); err != nil {
-			return err
+			return ps, err
 		}
 	}
 	for _, name := range pre {
@@ -70,7 +70,7 @@ func (s *Session) startInOrder(ctx, waitCtx context.Context, ps *plannedService,
 		case <-g.done:
 		default:
 			what := "to be ready"
-			if s.plan.service(name).Job {
+			if s.currentPlan().service(name).Job {
 				what = "to complete"
 			}
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseWaiting, Reason: "for " + name + " " + what})
@@ -80,13 +80,13 @@ func (s *Session) startInOrder(ctx, waitCtx context.Context, ps *plannedService,
 				select {
 				case <-g.done: // it settled as up gave up: report its outcome
 				default:
-					return fmt.Errorf("service %s waited for %s: %w", ps.Name, name, waitCtx.Err())
+					return ps, fmt.Errorf("service %s waited for %s: %w", ps.Name, name, waitCtx.Err())
 				}
 			}
 		}
 		if g.err != nil {
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: name + " failed"})
-			return fmt.Errorf("service %s not started: %s, which it waits for, failed", ps.Name, name)
+			return ps, fmt.Errorf("service %s not started: %s, which it waits for, failed", ps.Name, name)
 		}
 	}
 	return s.upService(ctx, ps)

@@ -37,7 +37,7 @@ func (s *Session) initService(ctx context.Context, ps *plannedService) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, initTimeout)
 	defer cancel()
-	return in.Init(ctx, ps.Endpoint(), initInput(s.plan, ps))
+	return in.Init(ctx, ps.Endpoint(), initInput(s.currentPlan(), ps))
 }
 
 // initInput is the service as Init sees it: its container environment,

@@ -592,7 +592,7 @@ func lifecycleCell(t *testing.T, k lifecycleKind, auth, step string) {
 // the manifest gives it.
 func checkFirstPassword(t *testing.T, k lifecycleKind, auth, given string, o observed, stateDir string) {
 	t.Helper()
-	sf, err := openState(stateDir, lifecycleProj)
+	sf, err := openState(context.Background(), stateDir, lifecycleProj, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -759,7 +759,7 @@ func TestLifecycleSharedVariableFromOlderStateKeepsTheDatasPassword(t *testing.T
 	}
 	// Rewrite the state and the labels as an older parity left them: a
 	// password per service, the volumes initialised with each.
-	sf, err := openState(stateDir, lifecycleProj)
+	sf, err := openState(context.Background(), stateDir, lifecycleProj, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,7 +20,7 @@ func TestPreviewPlansWithoutSavingOrLocking(t *testing.T) {
 	before, _ := os.ReadFile(projectStatePath(state, "shop"))
 
 	// A running up holds the lock; Preview must not wait for it.
-	held, err := openState(state, "shop")
+	held, err := openState(context.Background(), state, "shop", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

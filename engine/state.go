@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,7 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // StateDir is where parity keeps per-project state (host ports and generated
@@ -58,8 +62,14 @@ func projectStatePath(dir, project string) string {
 	return filepath.Join(dir, "projects", project+".json")
 }
 
+// lockPoll is how often a parity waiting for another one's lock tries
+// again: flock has no timeout, and waiting must stay interruptible.
+const lockPoll = 50 * time.Millisecond
+
 // openState locks and reads the project's state. Close releases the lock.
-func openState(dir, project string) (*stateFile, error) {
+// While another parity holds it, waiting is called once with that one's
+// pid (0 when unknown) and openState tries again until ctx ends.
+func openState(ctx context.Context, dir, project string, waiting func(pid int)) (*stateFile, error) {
 	path := projectStatePath(dir, project)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
@@ -68,9 +78,30 @@ func openState(dir, project string) (*stateFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state lock: %w", err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("lock state %s: %w", path, err)
+	told := false
+	for {
+		err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			lock.Close()
+			return nil, fmt.Errorf("lock state %s: %w", path, err)
+		}
+		if !told && waiting != nil {
+			told = true
+			waiting(lockHolder(path + ".lock"))
+		}
+		select {
+		case <-ctx.Done():
+			lock.Close()
+			return nil, fmt.Errorf("wait for the project's lock %s: %w", path+".lock", context.Cause(ctx))
+		case <-time.After(lockPoll):
+		}
+	}
+	// Say who holds it, for the next one that waits.
+	if err := lock.Truncate(0); err == nil {
+		_, _ = lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	sf := &stateFile{path: path, lock: lock}
 	data, err := os.ReadFile(path)
@@ -111,6 +142,16 @@ func (sf *stateFile) Save() error {
 		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
+}
+
+// lockHolder is the pid written in a lock file by the parity holding it.
+func lockHolder(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
 }
 
 // Close releases the lock.

@@ -51,7 +51,7 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 		byService[c.Labels[LabelService]] = i
 	}
 	var out []ServiceStatus
-	for _, ps := range s.plan.Services {
+	for _, ps := range s.currentPlan().Services {
 		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent", Job: ps.Job}
 		if ps.Stack != nil {
 			st.Kind = ps.Stack.Kind()

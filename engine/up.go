@@ -59,6 +59,7 @@ func (s *Session) Up(ctx context.Context) error { return s.up(ctx, false) }
 func (s *Session) UpAndWait(ctx context.Context) error { return s.up(ctx, true) }
 
 func (s *Session) up(ctx context.Context, wait bool) error {
+	s.upStarted = time.Now()
 	if s.docker == nil {
 		if err := s.connect(ctx); err != nil {
 			return err
@@ -88,17 +89,17 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 	s.st = &sf.state
 	s.stMu.Unlock()
 	labels := s.labels(nil)
-	if err := s.docker.EnsureNetwork(ctx, s.plan.Network, labels); err != nil {
+	if err := s.docker.EnsureNetwork(ctx, s.currentPlan().Network, labels); err != nil {
 		if errors.Is(err, docker.ErrConflict) {
-			return fmt.Errorf("network %s exists but was not created by parity for project %s; remove it or choose another project name with -p: %w", s.plan.Network, s.project.Name, err)
+			return fmt.Errorf("network %s exists but was not created by parity for project %s; remove it or choose another project name with -p: %w", s.currentPlan().Network, s.project.Name, err)
 		}
-		return fmt.Errorf("create network %s: %w", s.plan.Network, err)
+		return fmt.Errorf("create network %s: %w", s.currentPlan().Network, err)
 	}
 	if err := s.removeOrphans(ctx); err != nil {
 		return err
 	}
 
-	containers := s.plan.containers()
+	containers := s.currentPlan().containers()
 	errs := make([]error, len(containers))
 	var wg sync.WaitGroup
 	waitCtx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
@@ -107,12 +108,12 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 	for _, ps := range containers {
 		gates[ps.Name] = &gate{done: make(chan struct{})}
 	}
-	needed := s.plan.neededReady()
+	needed := s.currentPlan().neededReady()
 	for i, ps := range containers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := s.startInOrder(ctx, waitCtx, ps, gates)
+			ps, err := s.startInOrder(ctx, waitCtx, ps, gates)
 			if err == nil {
 				switch {
 				case ps.Job:
@@ -187,7 +188,7 @@ func (s *Session) labels(extra map[string]string) map[string]string {
 // checkVolumes refuses to start a service on data that was initialised with
 // a password parity no longer has, and never adopts a volume it did not create.
 func (s *Session) checkVolumes(ctx context.Context) error {
-	for _, ps := range s.plan.containers() {
+	for _, ps := range s.currentPlan().containers() {
 		if ps.DataVolume == "" {
 			continue
 		}
@@ -222,7 +223,7 @@ func (s *Session) removeOrphans(ctx context.Context) error {
 		return err
 	}
 	for _, c := range cs {
-		ps := s.plan.service(c.Labels[LabelService])
+		ps := s.currentPlan().service(c.Labels[LabelService])
 		if ps != nil && (ps.Role == RoleBacking || ps.Role == RoleGeneric) {
 			continue
 		}
@@ -235,13 +236,15 @@ func (s *Session) removeOrphans(ctx context.Context) error {
 }
 
 // upService pulls, creates or reuses, and starts one service's container.
-func (s *Session) upService(ctx context.Context, ps *plannedService) error {
+// It returns the service as planned in the end: a port taken while
+// starting makes a new plan.
+func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedService, error) {
 	phase := func(p Phase, reason string) {
 		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: p, Reason: reason})
 	}
 	existing, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name, LabelService: ps.Name})
 	if err != nil {
-		return err
+		return ps, err
 	}
 	want := ps.Spec.Labels[LabelConfigHash]
 	var reuse *docker.Container
@@ -254,23 +257,36 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 		// Ours, but stale: the manifest (or parity's choice) changed. The
 		// data volume is kept; only the container goes.
 		if err := s.docker.Remove(ctx, c.ID); err != nil && !errors.Is(err, docker.ErrNotFound) {
-			return fmt.Errorf("remove outdated container %s: %w", c.Name, err)
+			return ps, fmt.Errorf("remove outdated container %s: %w", c.Name, err)
 		}
 	}
 	if reuse != nil {
 		s.setID(ps.Name, reuse.ID)
-		if !reuse.Running {
-			phase(PhaseStarting, "")
-			if err := s.docker.Start(ctx, reuse.ID); err != nil {
-				return fmt.Errorf("start %s: %w", ps.Name, err)
-			}
+		if reuse.Running {
+			return ps, nil
 		}
-		return nil
+		phase(PhaseStarting, "")
+		err := s.docker.Start(ctx, reuse.ID)
+		if err == nil {
+			return ps, nil
+		}
+		if !isStaleTask(err) && !isPortConflict(err) {
+			return ps, fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
+		}
+		// Made again below, its data volume kept.
+		if rmErr := s.docker.Remove(ctx, reuse.ID); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
+			return ps, fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
+		}
+		if isStaleTask(err) {
+			s.warn(fmt.Sprintf("service %s: the engine kept a task of a container it was starting when it stopped; making the container again", ps.Name))
+		} else if ps, err = s.portsTaken(ctx, ps); err != nil {
+			return ps, err
+		}
 	}
 
 	if ps.Build == nil {
 		if err := s.ensureImage(ctx, ps); err != nil {
-			return err
+			return ps, err
 		}
 	}
 	if ps.DataVolume != "" {
@@ -280,10 +296,10 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 				extra[LabelSecretHash] = secretHash(ps.Credentials.Password)
 			}
 			if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
-				return fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
+				return ps, fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
 			}
 		} else if err != nil {
-			return err
+			return ps, err
 		}
 	}
 	for _, m := range ps.Spec.Mounts {
@@ -291,12 +307,15 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 			continue
 		}
 		if err := s.ensureExtraVolume(ctx, ps, m.Source); err != nil {
-			return err
+			return ps, err
 		}
 	}
 
 	// Another program may grab a port between planning and starting; then
-	// parity moves to a free one instead of failing.
+	// parity plans again with that port marked taken instead of failing.
+	// An engine that died while it started a container leaves a task
+	// behind that makes every later start fail: that container is removed
+	// and made again.
 	for attempt := 1; ; attempt++ {
 		phase(PhaseCreating, "")
 		spec := ps.Spec
@@ -307,24 +326,35 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) error {
 		}
 		id, err := s.docker.Create(ctx, spec)
 		if err != nil {
-			return fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
+			return ps, fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
 		}
 		s.setID(ps.Name, id)
 		phase(PhaseStarting, "")
 		err = s.docker.Start(ctx, id)
 		if err == nil {
-			return nil
+			return ps, nil
 		}
-		if !isPortConflict(err) || attempt == 3 {
-			return fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
+		stale := isStaleTask(err)
+		if !(stale || isPortConflict(err)) || attempt == 3 {
+			return ps, fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
 		}
 		if rmErr := s.docker.Remove(ctx, id); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
-			return fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
+			return ps, fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
 		}
-		if err := s.movePorts(ps); err != nil {
-			return err
+		if stale {
+			s.warn(fmt.Sprintf("service %s: the engine kept a task of a container it was starting when it stopped; made the container again", ps.Name))
+			continue
+		}
+		if ps, err = s.portsTaken(ctx, ps); err != nil {
+			return ps, err
 		}
 	}
+}
+
+// isStaleTask recognises containerd's refusal to start a container whose
+// task survived an engine that died while starting it.
+func isStaleTask(err error) bool {
+	return strings.Contains(err.Error(), "task") && strings.Contains(err.Error(), "already exists")
 }
 
 func isPortConflict(err error) bool {
@@ -332,44 +362,38 @@ func isPortConflict(err error) bool {
 	return strings.Contains(msg, "address already in use") || strings.Contains(msg, "port is already allocated")
 }
 
-// movePorts gives every port of ps that another program holds now a new
-// free port, remembered for the next runs, and re-plans its container and
-// the app's environment around it.
-func (s *Session) movePorts(ps *plannedService) error {
-	s.planMu.Lock()
-	moved := map[int][2]int{}
-	for target, host := range ps.Ports {
-		if portFree(host) {
-			continue
-		}
-		np, err := freePort()
-		if err != nil {
-			s.planMu.Unlock()
-			return fmt.Errorf("find a free port for %s: %w", ps.Name, err)
-		}
-		ps.Ports[target] = np
-		ps.Spec.Ports[fmt.Sprintf("%d/tcp", target)] = docker.PortBinding{HostIP: loopback, HostPort: np}
-		moved[target] = [2]int{host, np}
-		if target == ps.MainPort && host == ps.UsualPort {
-			ps.PortNote, ps.PortHeldBy = fmt.Sprintf("%d taken by another program while starting", host), nil
+// portsTaken plans again with every host port of ps that another program
+// holds now marked taken, and returns ps as the new plan has it: a new
+// port for it, remembered for the next runs, and everything derived from
+// that port (its container's settings, the app's environment) made anew.
+func (s *Session) portsTaken(ctx context.Context, ps *plannedService) (*plannedService, error) {
+	taken := map[int]bool{}
+	for _, host := range ps.Ports {
+		if !portFree(host) {
+			taken[host] = true
 		}
 	}
-	ps.Spec.Labels[LabelConfigHash] = configHash(ps.Spec)
-	s.env, _ = computeAppEnv(s.appEnvInput(s.plan))
-	s.planMu.Unlock()
-
+	if len(taken) == 0 {
+		// Freed again already; the next attempt may get it.
+		return ps, nil
+	}
 	s.stMu.Lock()
-	for target, m := range moved {
-		if s.st != nil {
-			s.st.Ports[fmt.Sprintf("%s/%d", ps.Name, target)] = m[1]
-		}
+	defer s.stMu.Unlock()
+	if s.st == nil {
+		return ps, fmt.Errorf("service %s: port taken while starting", ps.Name)
 	}
-	s.stMu.Unlock()
-	for _, m := range moved {
-		s.warn(fmt.Sprintf("service %s: port %d was taken by another program while starting; using %d from now on", ps.Name, m[0], m[1]))
+	if err := s.replan(ctx, s.st, taken); err != nil {
+		return ps, err
+	}
+	next := s.currentPlan().service(ps.Name)
+	if next == nil {
+		return ps, fmt.Errorf("service %s: gone from the plan", ps.Name)
+	}
+	for _, port := range sortedInts(taken) {
+		s.warn(fmt.Sprintf("service %s: port %d was taken by another program while starting; using %s from now on", ps.Name, port, next.Address()))
 	}
 	s.emit(Event{Type: EventPlan, Plan: ptr(s.Summary())})
-	return nil
+	return next, nil
 }
 
 func describeStartError(err error, ps *plannedService) error {
@@ -436,7 +460,7 @@ func (s *Session) id(service string) string {
 func (s *Session) WaitReady(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	containers := s.plan.containers()
+	containers := s.currentPlan().containers()
 	errs := make([]error, len(containers))
 	var wg sync.WaitGroup
 	for i, ps := range containers {
@@ -598,7 +622,7 @@ func ptr[T any](v T) *T { return &v }
 // ends or the containers stop; Watch follows a restarted container again.
 func (s *Session) FollowLogs(ctx context.Context, since time.Time) {
 	var wg sync.WaitGroup
-	for _, ps := range s.plan.containers() {
+	for _, ps := range s.currentPlan().containers() {
 		id := s.id(ps.Name)
 		if id == "" {
 			continue
@@ -618,12 +642,17 @@ func (s *Session) followService(ctx context.Context, ps *plannedService, id stri
 		if !since.IsZero() && !l.Time.IsZero() && l.Time.Before(since) {
 			return
 		}
+		s.tails.add(ps.Name, l.Text)
 		s.emit(Event{Type: EventLog, Source: ps.Name, Stream: l.Stream, Line: l.Text, Time: l.Time})
 	})
 }
 
 // Stop stops (does not remove) the project's containers.
-func (s *Session) Stop(ctx context.Context) error {
+func (s *Session) Stop(ctx context.Context) error { return s.stop(ctx, nil) }
+
+// stop stops the project's containers, each with the usual grace period,
+// or at once when force is closed (a second Ctrl-C).
+func (s *Session) stop(ctx context.Context, force <-chan struct{}) error {
 	s.watch.setStopping()
 	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
 	if err != nil {
@@ -641,7 +670,15 @@ func (s *Session) Stop(ctx context.Context) error {
 			defer wg.Done()
 			svc := c.Labels[LabelService]
 			s.emit(Event{Type: EventPhase, Source: svc, Phase: PhaseStopping})
-			errs[i] = s.docker.Stop(ctx, c.ID, 10*time.Second)
+			done := make(chan error, 1)
+			go func() { done <- s.docker.Stop(ctx, c.ID, 10*time.Second) }()
+			select {
+			case errs[i] = <-done:
+			case <-force:
+				// A stop with no grace kills it; the first stop then returns too.
+				errs[i] = s.docker.Stop(ctx, c.ID, 0)
+				<-done
+			}
 			s.emit(Event{Type: EventPhase, Source: svc, Phase: PhaseStopped})
 		}()
 	}

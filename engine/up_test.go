@@ -45,15 +45,14 @@ func testSession(t *testing.T, proj *manifest.Project, f *docker.Fake, rec *reco
 		stateDir = t.TempDir()
 	}
 	s := &Session{
-		opts:       Options{WorkingDir: t.TempDir(), Timeout: 30 * time.Second, Mirror: "127.0.0.1:5959"},
-		docker:     f,
-		project:    proj,
-		stateDir:   stateDir,
-		sink:       rec.sink,
-		shell:      map[string]string{},
-		dotenv:     map[string]string{},
-		ids:        map[string]string{},
-		appRestart: make(chan struct{}, 1),
+		opts:     Options{WorkingDir: t.TempDir(), Timeout: 30 * time.Second, Mirror: "127.0.0.1:5959"},
+		docker:   f,
+		project:  proj,
+		stateDir: stateDir,
+		sink:     rec.sink,
+		shell:    map[string]string{},
+		dotenv:   map[string]string{},
+		ids:      map[string]string{},
 	}
 	s.probe = func(ctx context.Context, service string) error { return nil }
 	return s
@@ -315,7 +314,7 @@ func TestDownKeepsVolumesUnlessAsked(t *testing.T) {
 	if _, err := f.Volume(context.Background(), "parity-shop-db-data"); err != nil {
 		t.Fatalf("volume gone after down without --volumes: %v", err)
 	}
-	sf, err := openState(s.stateDir, "shop")
+	sf, err := openState(context.Background(), s.stateDir, "shop", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +326,7 @@ func TestDownKeepsVolumesUnlessAsked(t *testing.T) {
 	if res, err = down(context.Background(), f, s.stateDir, "shop", nil, true); err != nil || len(res.Volumes) != 2 {
 		t.Fatalf("down --volumes: %+v %v", res, err)
 	}
-	sf, _ = openState(s.stateDir, "shop")
+	sf, _ = openState(context.Background(), s.stateDir, "shop", nil)
 	defer sf.Close()
 	if len(sf.Secrets) != 0 {
 		t.Errorf("passwords kept after their data was removed: %v", sf.Secrets)
@@ -520,7 +519,7 @@ func TestAPortGrabbedWhileStartingMovesTheServiceToAFreeOne(t *testing.T) {
 	if u := envMap(env)["DATABASE_URL"].Value; !strings.Contains(u, fmt.Sprintf("127.0.0.1:%d/", got)) {
 		t.Errorf("DATABASE_URL %s does not follow the move to %d", u, got)
 	}
-	sf, err := openState(s.stateDir, "shop")
+	sf, err := openState(context.Background(), s.stateDir, "shop", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,22 +41,44 @@ func (w *watchState) dieExpected(service string) bool {
 	return exp
 }
 
+func (w *watchState) isStopping() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopping
+}
+
 func (w *watchState) setStopping() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopping = true
 }
 
+// heartbeat is how often Watch asks an engine whose event stream is quiet
+// whether it still answers: an engine that hangs (a paused VM, Docker
+// Desktop restarting) closes no stream, and must be reported as lost
+// within two seconds all the same.
+const heartbeat = 500 * time.Millisecond
+
+// errEngineSilent is why a quiet event stream is given up.
+var errEngineSilent = errors.New("the engine does not answer")
+
 // Watch follows the project's containers after up until ctx ends, from the
 // engine's event stream rather than by polling: a service that dies is
 // reported with its exit code and last log lines; one that starts again is
 // probed until it answers and its logs are followed again; an engine that
-// goes away is reported, and watched again once it answers.
+// goes away (or stops answering) is reported, and watched again once it
+// answers, every service probed again.
 func (s *Session) Watch(ctx context.Context) {
 	delay := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		evs, errs := s.docker.Events(ctx, map[string]string{LabelProject: s.project.Name})
-		err := s.watchEvents(ctx, evs, errs)
+		streamCtx, cancelStream := context.WithCancelCause(ctx)
+		go s.heartbeat(streamCtx, cancelStream)
+		evs, errs := s.docker.Events(streamCtx, map[string]string{LabelProject: s.project.Name})
+		err := s.watchEvents(streamCtx, evs, errs)
+		if cause := context.Cause(streamCtx); ctx.Err() == nil && errors.Is(cause, errEngineSilent) {
+			err = cause
+		}
+		cancelStream(nil)
 		if ctx.Err() != nil {
 			return
 		}
@@ -70,11 +94,14 @@ func (s *Session) Watch(ctx context.Context) {
 				return
 			case <-time.After(delay):
 			}
-			if _, err := s.docker.Ping(ctx); err == nil {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := s.docker.Ping(pctx)
+			cancel()
+			if err == nil {
 				break
 			}
-			if delay *= 2; delay > 5*time.Second {
-				delay = 5 * time.Second
+			if delay *= 2; delay > 2*time.Second {
+				delay = 2 * time.Second
 			}
 		}
 		if ctx.Err() != nil {
@@ -83,6 +110,27 @@ func (s *Session) Watch(ctx context.Context) {
 		delay = 250 * time.Millisecond
 		s.emit(Event{Type: EventEngine})
 		s.resync(ctx)
+	}
+}
+
+// heartbeat pings the engine while its event stream is open and ends the
+// stream (cause errEngineSilent) when a ping gets no answer in time.
+func (s *Session) heartbeat(ctx context.Context, lost context.CancelCauseFunc) {
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 3*heartbeat)
+		_, err := s.docker.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			lost(fmt.Errorf("%w: %v", errEngineSilent, err))
+			return
+		}
 	}
 }
 
@@ -109,7 +157,7 @@ func (s *Session) watchEvents(ctx context.Context, evs <-chan docker.Event, errs
 
 func (s *Session) onContainerEvent(ctx context.Context, ev docker.Event) {
 	service := ev.Labels[LabelService]
-	ps := s.plan.service(service)
+	ps := s.currentPlan().service(service)
 	if ps == nil {
 		return
 	}
@@ -123,7 +171,17 @@ func (s *Session) onContainerEvent(ctx context.Context, ev docker.Event) {
 			return
 		}
 		logs := s.lastLogs(ctx, ev.ContainerID, 20)
+		if len(logs) == 0 {
+			logs = s.tails.last(service) // being removed: the engine has no logs to give
+		}
 		s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseExited, ExitCode: ev.ExitCode, LastLogs: logs})
+	case "destroy":
+		if s.watch.isStopping() || ev.ContainerID != s.id(service) {
+			return // parity's own replacement of an outdated container
+		}
+		s.emit(Event{Type: EventPhase, Source: service, Phase: PhaseFailed,
+			Reason:   "container removed from outside parity; restart it (r, or parity up) to make it again with its data",
+			LastLogs: s.tails.last(service)})
 	case "start":
 		s.setID(service, ev.ContainerID)
 		if ps.Job {
@@ -144,7 +202,7 @@ func (s *Session) onContainerEvent(ctx context.Context, ev docker.Event) {
 
 // resync reports the current state of every container after the engine came back.
 func (s *Session) resync(ctx context.Context) {
-	for _, ps := range s.plan.containers() {
+	for _, ps := range s.currentPlan().containers() {
 		id := s.id(ps.Name)
 		if id == "" {
 			continue
@@ -166,4 +224,32 @@ func (s *Session) resync(ctx context.Context) {
 			go s.followService(ctx, ps, id, time.Now())
 		}
 	}
+}
+
+// logTails keeps each service's last log lines, for the report of a
+// container that died and was removed before its logs could be read.
+type logTails struct {
+	mu    sync.Mutex
+	lines map[string][]string
+}
+
+const tailLines = 20
+
+func (t *logTails) add(service, line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lines == nil {
+		t.lines = map[string][]string{}
+	}
+	l := append(t.lines[service], line)
+	if len(l) > tailLines {
+		l = l[len(l)-tailLines:]
+	}
+	t.lines[service] = l
+}
+
+func (t *logTails) last(service string) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.lines[service])
 }

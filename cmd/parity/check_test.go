@@ -27,7 +27,7 @@ func runParity(t *testing.T, dir string, args ...string) (code int, stdout, stde
 	root.SetArgs(args)
 	ctx := context.Background()
 	err := root.ExecuteContext(ctx)
-	return exitCode(ctx.Err() != nil, io, err), out.String(), errb.String()
+	return exitCode(io, err, context.Cause(ctx)), out.String(), errb.String()
 }
 
 func TestCheckExitCodesOnTheDriftFixtures(t *testing.T) {

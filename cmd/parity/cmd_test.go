@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/parity-dev/parity/engine"
 )
 
 func testStreams(environ ...string) (*streams, *bytes.Buffer, *bytes.Buffer) {
@@ -140,19 +143,24 @@ func TestNoTUIWhenNotATerminalOrDumb(t *testing.T) {
 
 func TestExitCodes(t *testing.T) {
 	io, _, errb := testStreams()
-	if got := exitCode(false, io, nil); got != 0 {
+	if got := exitCode(io, nil, nil); got != 0 {
 		t.Errorf("nil: %d", got)
 	}
-	if got := exitCode(false, io, &exitError{code: 3}); got != 3 {
+	if got := exitCode(io, &exitError{code: 3}, nil); got != 3 {
 		t.Errorf("app exit 3: %d", got)
 	}
-	if got := exitCode(false, io, context.Canceled); got != 130 {
+	if got := exitCode(io, context.Canceled, nil); got != 130 {
 		t.Errorf("canceled: %d", got)
 	}
-	if got := exitCode(true, io, errors.New("context canceled while pulling")); got != 130 {
+	if got := exitCode(io, errors.New("context canceled while pulling"), engine.Interrupted(os.Interrupt)); got != 130 {
 		t.Errorf("interrupted: %d", got)
 	}
-	if got := exitCode(false, io, errors.New("boom")); got != 1 || !strings.Contains(errb.String(), "parity: boom") {
+	for sig, want := range map[syscall.Signal]int{syscall.SIGTERM: 143, syscall.SIGHUP: 129, syscall.SIGPIPE: 141, syscall.SIGINT: 130} {
+		if got := exitCode(io, engine.Interrupted(sig), nil); got != want {
+			t.Errorf("%v: exit %d, want %d", sig, got, want)
+		}
+	}
+	if got := exitCode(io, errors.New("boom"), nil); got != 1 || !strings.Contains(errb.String(), "parity: boom") {
 		t.Errorf("error: %d %q", got, errb.String())
 	}
 }

@@ -12,8 +12,9 @@ import (
 )
 
 type runOptions struct {
-	command []string
-	timeout time.Duration
+	command     []string
+	timeout     time.Duration
+	stopTimeout time.Duration
 }
 
 func newRunCmd(io *streams, g *globalOptions, runF func(*runOptions) error) *cobra.Command {
@@ -23,7 +24,10 @@ func newRunCmd(io *streams, g *globalOptions, runF func(*runOptions) error) *cob
 		Short: "Make sure the services are ready, then run one command with the app's environment",
 		Long: `Make sure every backing service is up and answering (as up --detach does),
 then run CMD with the app's environment, connected to this terminal, and
-exit with CMD's exit code. For migrations, tests and one-off scripts.`,
+exit with CMD's exit code. For migrations, tests and one-off scripts.
+SIGTERM, SIGHUP or SIGINT sent to parity are passed on to CMD (a Ctrl-C
+typed in the terminal reaches CMD directly); CMD is killed if it has not
+exited after --stop-timeout, and parity exits 128+N for signal N.`,
 		Example: `  parity run -- go test ./...
   parity run -- bin/rails db:migrate
   parity run -- psql "$DATABASE_URL"    # note: $DATABASE_URL expands in CMD's own shell only with sh -c`,
@@ -39,6 +43,7 @@ exit with CMD's exit code. For migrations, tests and one-off scripts.`,
 		},
 	}
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long services may take to become ready")
+	cmd.Flags().DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long CMD has to exit after parity passed a signal on before it is killed")
 	return cmd
 }
 
@@ -49,20 +54,14 @@ func runRun(ctx context.Context, io *streams, g *globalOptions, o *runOptions) e
 	}
 	eo.Timeout = o.timeout
 	color := io.OutTTY && io.getenv("NO_COLOR") == ""
-	eo.Sink = quietSink(tui.NewPlain(io.Err, color))
-	sess, err := engine.Open(ctx, eo, true)
+	code, err := engine.Run(ctx, engine.RunOptions{
+		Options: eo, Command: o.command, StopTimeout: o.stopTimeout, Force: io.Force,
+		Stdin: io.In, Stdout: rawWriter(io.Out), Stderr: rawWriter(io.Err),
+	}, quietSink(tui.NewPlain(io.Err, color)))
 	if err != nil {
-		return err
-	}
-	if err := sess.UpAndWait(ctx); err != nil {
-		return err
-	}
-	// The command gets the terminal's Ctrl-C itself (it shares the
-	// foreground process group); parity only waits for it to finish.
-	code, err := sess.RunApp(context.WithoutCancel(ctx), engine.AppOptions{
-		Command: o.command, Interactive: true, Stdin: io.In, Stdout: io.Out, Stderr: io.Err,
-	})
-	if err != nil {
+		if code == 126 || code == 127 {
+			return &exitError{code: code, msg: err.Error()}
+		}
 		return err
 	}
 	if code != 0 {

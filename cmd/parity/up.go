@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os/exec"
 	"text/tabwriter"
@@ -16,12 +15,13 @@ import (
 )
 
 type upOptions struct {
-	detach  bool
-	timeout time.Duration
-	noTUI   bool
-	json    bool
-	keep    bool
-	command []string
+	detach      bool
+	timeout     time.Duration
+	stopTimeout time.Duration
+	noTUI       bool
+	json        bool
+	keep        bool
+	command     []string
 }
 
 func newUpCmd(io *streams, g *globalOptions, runF func(*upOptions) error) *cobra.Command {
@@ -34,7 +34,9 @@ pinned versions, wait until each answers at protocol level, then run the app
 command with the environment parity computes (see 'parity env --explain').
 
 The app command is what follows --, else app.command in parity.yaml, else
-none (services only). Ctrl-C stops the app and the services; the next up
+none (services only). Ctrl-C (or SIGTERM, or closing the terminal) stops
+the app (its whole process group: the signal, then SIGKILL after
+--stop-timeout) and the services; a second Ctrl-C stops at once. The next up
 reuses them and their data.`,
 		Example: `  parity up -- go run ./cmd/web
   parity up --detach                 # services only; print where they are
@@ -58,6 +60,7 @@ reuses them and their data.`,
 	f.BoolVar(&o.noTUI, "no-tui", false, "print plain prefixed lines instead of the live view")
 	f.BoolVar(&o.json, "json", false, "print events (or, with --detach, the summary) as JSON lines")
 	f.BoolVar(&o.keep, "keep", false, "leave the services running when the app exits")
+	f.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long the app has to exit after Ctrl-C before it is killed")
 	return cmd
 }
 
@@ -73,60 +76,41 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 	}
 	eo.Timeout = o.timeout
 	eo.AppCommand = o.command
-	color := io.OutTTY && io.getenv("NO_COLOR") == "" && io.getenv("TERM") != "dumb"
-	if o.json {
-		eo.Sink = tui.NewJSON(io.Out)
-	} else if o.detach {
-		eo.Sink = tui.NewPlain(io.Err, color) // progress to stderr; the summary is stdout
-	} else {
-		eo.Sink = tui.NewPlain(io.Out, color)
+	uo := engine.UpOptions{Options: eo, Detach: o.detach, Keep: o.keep, StopTimeout: o.stopTimeout, Force: io.Force}
+	if useTUI(io, o) {
+		return runLive(ctx, io, uo)
 	}
-	sess, err := engine.Open(ctx, eo, true)
+	color := io.OutTTY && io.getenv("NO_COLOR") == "" && io.getenv("TERM") != "dumb"
+	var sink engine.Sink
+	switch {
+	case o.json:
+		sink = tui.NewJSON(io.Out)
+	case o.detach:
+		sink = tui.NewPlain(io.Err, color) // progress to stderr; the summary is stdout
+	default:
+		sink = tui.NewPlain(io.Out, color)
+	}
+	go func() {
+		<-ctx.Done()
+		if !o.json {
+			fmt.Fprintln(io.Err, "parity: stopping (press Ctrl+C again to stop at once)")
+		}
+	}()
+	res, err := engine.Up(ctx, uo, sink)
 	if err != nil {
 		return err
 	}
-	if useTUI(io, o) {
-		return runLive(ctx, io, sess, o)
-	}
-	started := time.Now()
-	if err := sess.UpAndWait(ctx); err != nil {
-		return err
-	}
 	if o.detach {
-		return printSummary(io, sess.Summary(), o.json)
+		return printSummary(io, res.Summary, o.json)
 	}
+	return appOutcome(res)
+}
 
-	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
-	logsDone := make(chan struct{})
-	go func() {
-		sess.FollowLogs(logCtx, started)
-		close(logsDone)
-	}()
-	go sess.Watch(logCtx)
-	code := 0
-	var appErr error
-	if cmd := sess.AppCommand(); len(cmd) > 0 {
-		code, appErr = sess.RunApp(ctx, engine.AppOptions{Command: cmd})
-	} else {
-		<-ctx.Done()
-	}
-	interrupted := ctx.Err() != nil
-	if !o.keep {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		if err := sess.Stop(stopCtx); err != nil {
-			fmt.Fprintln(io.Err, "parity: stop services:", err)
-		}
-		cancel()
-	}
-	stopLogs()
-	<-logsDone
-	switch {
-	case appErr != nil:
-		return appErr
-	case interrupted:
-		return context.Canceled
-	case code != 0:
-		return &exitError{code: code, msg: fmt.Sprintf("the app exited with code %d", code)}
+// appOutcome is the exit status an ended up reports: the app's own code
+// when it exited non-zero on its own; nothing when parity stopped it.
+func appOutcome(res engine.UpResult) error {
+	if res.AppExited && res.AppCode != 0 {
+		return &exitError{code: res.AppCode, msg: fmt.Sprintf("the app exited with code %d", res.AppCode)}
 	}
 	return nil
 }
@@ -148,83 +132,52 @@ func printSummary(io *streams, sum engine.PlanSummary, asJSON bool) error {
 }
 
 // runLive runs up under the interactive view: the engine works in the
-// background and reports to the view; the view's keys act on the session.
-func runLive(ctx context.Context, io *streams, sess *engine.Session, o *upOptions) error {
-	ui := tui.New(tui.Options{Controller: controller{sess}, Input: io.In, Output: io.Out, NoColor: io.getenv("NO_COLOR") != ""})
-	sess.SetSink(ui.Send)
+// background and reports to the view; the view's keys act through the
+// engine's controls. q (or Ctrl-C inside the view) stops everything and
+// exits 0; Q leaves the services running.
+func runLive(ctx context.Context, io *streams, uo engine.UpOptions) error {
+	ctl := engine.NewControls()
+	ui := tui.New(tui.Options{Controller: controller{ctl}, Input: io.In, Output: rawWriter(io.Out), NoColor: io.getenv("NO_COLOR") != ""})
+	uo.Controls, uo.Hold = ctl, true
 
-	work, cancelWork := context.WithCancel(ctx)
-	defer cancelWork()
-	appCode := make(chan int, 1)
-	workErr := make(chan error, 1)
+	type upDone struct {
+		res engine.UpResult
+		err error
+	}
+	done := make(chan upDone, 1)
 	go func() {
-		started := time.Now()
-		if err := sess.UpAndWait(work); err != nil {
-			workErr <- err
-			return
-		}
-		go sess.FollowLogs(work, started)
-		go sess.Watch(work)
-		if cmd := sess.AppCommand(); len(cmd) > 0 {
-			code, err := sess.RunApp(work, engine.AppOptions{Command: cmd})
-			if err != nil {
-				workErr <- err
-				return
-			}
-			appCode <- code
-		}
-		workErr <- nil
+		res, err := engine.Up(ctx, uo, ui.Send)
+		done <- upDone{res, err}
 	}()
 	go func() {
 		<-ctx.Done()
 		ui.Quit()
 	}()
-
-	outcome, err := ui.Run()
-	cancelWork()
-	werr := <-workErr
-	if outcome != tui.QuitLeave {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		if err := sess.Stop(stopCtx); err != nil {
-			fmt.Fprintln(io.Err, "parity: stop services:", err)
-		}
-		cancel()
+	outcome, uiErr := ui.Run()
+	ctl.Quit(outcome == tui.QuitLeave)
+	d := <-done
+	if uiErr != nil {
+		return uiErr
 	}
-	if err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return context.Canceled
-	}
-	if werr != nil && !errors.Is(werr, context.Canceled) {
-		return werr
-	}
-	select {
-	case code := <-appCode:
-		if code != 0 {
-			return &exitError{code: code, msg: fmt.Sprintf("the app exited with code %d", code)}
-		}
-	default:
+	if d.err != nil {
+		return d.err
 	}
 	return nil
 }
 
-// controller lets the live view act on the session.
-type controller struct{ s *engine.Session }
+// controller lets the live view act through the engine's controls.
+type controller struct{ c *engine.Controls }
 
 func (c controller) Restart(ctx context.Context, source string) error {
-	return c.s.Restart(ctx, source)
+	return c.c.Restart(ctx, source)
 }
 
-func (c controller) ShellCommand(source string) (*exec.Cmd, error) { return c.s.ShellCommand(source) }
+func (c controller) ShellCommand(source string) (*exec.Cmd, error) { return c.c.ShellCommand(source) }
 
-func (c controller) URL(source string) string { return c.s.URL(source) }
+func (c controller) URL(source string) string { return c.c.URL(source) }
 
 func (c controller) Env() []tui.EnvVar {
-	vars, _, err := c.s.Env(context.Background())
-	if err != nil {
-		return nil
-	}
+	vars := c.c.Env()
 	out := make([]tui.EnvVar, len(vars))
 	for i, v := range vars {
 		out[i] = tui.EnvVar{Key: v.Key, Value: v.Value, Source: v.Source, Secret: v.Secret}

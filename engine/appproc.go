@@ -144,7 +144,12 @@ func (a *appProcess) stop(sig syscall.Signal, grace time.Duration, force <-chan 
 	case <-force:
 	}
 	a.signal(syscall.SIGKILL)
-	<-a.done
+	// Killed processes linger as zombies until reaped; give the group a
+	// moment to be gone, so nothing of it is seen running after the stop.
+	select {
+	case <-a.stopped():
+	case <-time.After(2 * time.Second):
+	}
 }
 
 // stopped is closed once the app and, when it has a group of its own,

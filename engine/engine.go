@@ -38,6 +38,8 @@ type Options struct {
 	Sink        Sink
 	// Docker is the engine client; nil -> a real client from the environment.
 	Docker docker.Client
+	// probe replaces the services' probes in unit tests against a fake engine.
+	probe func(ctx context.Context, service string) error
 }
 
 // Session is one project as parity sees it: the manifest loaded, the plan
@@ -95,7 +97,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	if opts.Sink == nil {
 		opts.Sink = func(Event) {}
 	}
-	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}}
+	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, probe: opts.probe}
 
 	cfg, _, err := manifest.LoadConfig(opts.WorkingDir)
 	if err != nil {

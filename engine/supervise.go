@@ -86,7 +86,7 @@ func Up(ctx context.Context, opts UpOptions, sink Sink) (UpResult, error) {
 	res.Summary = s.Summary()
 	if errors.Is(context.Cause(work), errQuit) && ctx.Err() == nil {
 		res.Quit = true
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, errQuit) {
 			err = nil
 		}
 	}

@@ -239,6 +239,11 @@ func (s *Session) removeOrphans(ctx context.Context) error {
 // It returns the service as planned in the end: a port taken while
 // starting makes a new plan.
 func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedService, error) {
+	// Create, start and remove run to completion even when ctx ends
+	// (Ctrl-C): an aborted request leaves the engine starting a container
+	// that the stop which follows would not see running. They are short;
+	// pulls and waits stay interruptible.
+	api := context.WithoutCancel(ctx)
 	phase := func(p Phase, reason string) {
 		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: p, Reason: reason})
 	}
@@ -256,7 +261,7 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 		}
 		// Ours, but stale: the manifest (or parity's choice) changed. The
 		// data volume is kept; only the container goes.
-		if err := s.docker.Remove(ctx, c.ID); err != nil && !errors.Is(err, docker.ErrNotFound) {
+		if err := s.docker.Remove(api, c.ID); err != nil && !errors.Is(err, docker.ErrNotFound) {
 			return ps, fmt.Errorf("remove outdated container %s: %w", c.Name, err)
 		}
 	}
@@ -265,8 +270,11 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 		if reuse.Running {
 			return ps, nil
 		}
+		if ctx.Err() != nil {
+			return ps, ctx.Err()
+		}
 		phase(PhaseStarting, "")
-		err := s.docker.Start(ctx, reuse.ID)
+		err := s.docker.Start(api, reuse.ID)
 		if err == nil {
 			return ps, nil
 		}
@@ -274,7 +282,7 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 			return ps, fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
 		}
 		// Made again below, its data volume kept.
-		if rmErr := s.docker.Remove(ctx, reuse.ID); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
+		if rmErr := s.docker.Remove(api, reuse.ID); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
 			return ps, fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
 		}
 		if isStaleTask(err) {
@@ -324,13 +332,16 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 			spec.Name = spec.Name + "-" + spec.Labels[LabelConfigHash][:6]
 			s.warn(fmt.Sprintf("container name %s is taken by a container parity did not create; using %s", ps.Spec.Name, spec.Name))
 		}
-		id, err := s.docker.Create(ctx, spec)
+		id, err := s.docker.Create(api, spec)
 		if err != nil {
 			return ps, fmt.Errorf("create container for %s (%s): %w", ps.Name, ps.Image, err)
 		}
 		s.setID(ps.Name, id)
+		if ctx.Err() != nil {
+			return ps, ctx.Err() // created, not started: the next up reuses it
+		}
 		phase(PhaseStarting, "")
-		err = s.docker.Start(ctx, id)
+		err = s.docker.Start(api, id)
 		if err == nil {
 			return ps, nil
 		}
@@ -338,7 +349,7 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 		if !(stale || isPortConflict(err)) || attempt == 3 {
 			return ps, fmt.Errorf("start %s: %w", ps.Name, describeStartError(err, ps))
 		}
-		if rmErr := s.docker.Remove(ctx, id); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
+		if rmErr := s.docker.Remove(api, id); rmErr != nil && !errors.Is(rmErr, docker.ErrNotFound) {
 			return ps, fmt.Errorf("start %s: %w (and removing it failed: %v)", ps.Name, err, rmErr)
 		}
 		if stale {

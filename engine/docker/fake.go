@@ -871,3 +871,11 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Subscribers is how many event streams are open: a test waits for a
+// watcher to listen before it makes something happen.
+func (f *Fake) Subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}

@@ -112,26 +112,33 @@ func startTick(pid int) uint64 {
 }
 
 // writeFileAtomic writes data to path through a fresh temporary file in
-// the same directory (never a name someone could have planted a symlink
-// at), mode 0600, then renames it into place.
+// the same directory (O_EXCL, mode 0600: never a name someone could have
+// planted a symlink at), synced, then renamed into place: a crash leaves
+// the old file or the new one, never a truncated file.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename itself durable; not every filesystem can
+		d.Close()
 	}
 	return nil
 }

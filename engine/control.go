@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
 	"os/exec"
+	"slices"
 	"time"
 
 	"github.com/parity-dev/parity/engine/docker"
@@ -48,7 +51,11 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 }
 
 // ShellCommand is an interactive, already authenticated client inside the
-// service's container (psql, redis-cli), run through the docker CLI.
+// service's container (psql, redis-cli), run through the docker CLI. The
+// password reaches the client only through environments: `docker exec -e
+// NAME` without a value makes the docker CLI read NAME from its own
+// environment, set here, so neither its command line nor the client's,
+// both visible to every user of the host through ps, holds it.
 func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
 	p, _, _ := s.snapshot()
 	id := s.id(source)
@@ -56,16 +63,25 @@ func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
 		return nil, fmt.Errorf("shell: %s is not a running service", source)
 	}
 	ps := p.service(source)
-	args := []string{"exec", "-it", id}
-	if shell := ps.Stack.Shell(ps.Credentials); len(shell) > 0 {
-		args = append(args, shell...)
+	shell := ps.Stack.Shell(ps.Credentials)
+	args := []string{"exec", "-it"}
+	env := os.Environ()
+	for _, name := range slices.Sorted(maps.Keys(shell.Env)) {
+		args = append(args, "-e", name)
+		env = append(env, name+"="+shell.Env[name])
+	}
+	args = append(args, id)
+	if len(shell.Args) > 0 {
+		args = append(args, shell.Args...)
 	} else {
 		args = append(args, "sh")
 	}
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, fmt.Errorf("shell: the docker command-line tool is needed for a shell: %w", err)
 	}
-	return exec.Command("docker", args...), nil
+	cmd := exec.Command("docker", args...)
+	cmd.Env = env
+	return cmd, nil
 }
 
 // URL is the service's real connection URL, "" when it has none.

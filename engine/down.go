@@ -49,10 +49,11 @@ func Down(ctx context.Context, opts Options, volumes bool) (DownResult, error) {
 
 func down(ctx context.Context, client docker.Client, stateDir, project string, extraLabels map[string]string, volumes bool) (DownResult, error) {
 	var res DownResult
-	sel := map[string]string{LabelProject: project}
+	sel := map[string]string{}
 	for k, v := range extraLabels {
 		sel[k] = v
 	}
+	sel[LabelProject] = project // last: an extra label never selects another project
 	cs, err := client.Containers(ctx, sel)
 	if err != nil {
 		return res, err

@@ -549,7 +549,9 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 		LabelKind:    ps.Stack.Kind(),
 	}
 	for k, v := range opts.ExtraLabels {
-		labels[k] = v
+		if _, ours := labels[k]; !ours {
+			labels[k] = v
+		}
 	}
 	for k, v := range svc.Labels {
 		if _, ours := labels[k]; !ours {

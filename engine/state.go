@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,12 +72,16 @@ const lockPoll = 50 * time.Millisecond
 // pid (0 when unknown) and openState tries again until ctx ends.
 func openState(ctx context.Context, dir, project string, waiting func(pid int)) (*stateFile, error) {
 	path := projectStatePath(dir, project)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create state dir: %w", err)
+	if err := makePrivateDirs(dir, filepath.Dir(path)); err != nil {
+		return nil, err
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open state lock: %w", err)
+	}
+	if err := tightenFile(lock, 0o600); err != nil {
+		lock.Close()
+		return nil, err
 	}
 	told := false
 	for {
@@ -104,12 +109,12 @@ func openState(ctx context.Context, dir, project string, waiting func(pid int)) 
 		_, _ = lock.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	sf := &stateFile{path: path, lock: lock}
-	data, err := os.ReadFile(path)
+	data, err := readPrivateFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		sf.Close()
-		return nil, fmt.Errorf("read state: %w", err)
+		return nil, err
 	default:
 		if err := json.Unmarshal(data, &sf.state); err != nil {
 			sf.Close()
@@ -128,18 +133,18 @@ func openState(ctx context.Context, dir, project string, waiting func(pid int)) 
 	return sf, nil
 }
 
-// Save writes the state atomically with mode 0600.
+// Save writes the state atomically with mode 0600. The new content goes to a
+// fresh file (O_EXCL, a random name) in the same directory, so nothing planted
+// in the state directory under a predictable name, a symlink above all, is
+// followed; it is synced before the rename so a crash leaves the old state or
+// the new one, never a truncated file.
 func (sf *stateFile) Save() error {
 	data, err := json.MarshalIndent(sf.state, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	tmp := sf.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := os.Rename(tmp, sf.path); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err := writeFileAtomic(sf.path, data); err != nil {
+		return fmt.Errorf("write state %s: %w", sf.path, err)
 	}
 	return nil
 }
@@ -152,6 +157,95 @@ func lockHolder(path string) int {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 	return pid
+}
+
+// makePrivateDirs creates the state directory and its projects directory
+// with mode 0700 and takes group and other access away from them where an
+// earlier version or the user made them wider: the projects directory holds
+// generated passwords. The state directory itself is tightened only while it
+// holds nothing but parity's projects directory, so a PARITY_STATE_DIR
+// pointing at a shared directory (a home, /tmp) is never made private behind
+// the user's back; the projects directory inside it still is.
+func makePrivateDirs(stateDir, projects string) error {
+	if err := os.MkdirAll(projects, 0o700); err != nil {
+		return fmt.Errorf("create state dir %s: %w", projects, err)
+	}
+	if err := tightenDir(projects); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(stateDir)
+	if err != nil {
+		return fmt.Errorf("read state dir %s: %w", stateDir, err)
+	}
+	if len(entries) == 1 && entries[0].Name() == filepath.Base(projects) {
+		return tightenDir(stateDir)
+	}
+	return nil
+}
+
+// tightenDir makes dir 0700 if it grants more; a symlink is refused rather
+// than followed.
+func tightenDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("check state dir %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("check state dir %s: not a directory (a symlink?); remove it or set PARITY_STATE_DIR", dir)
+	}
+	if fi.Mode().Perm()&^0o700 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make state dir %s private (chmod 700): %w", dir, err)
+	}
+	return nil
+}
+
+// tightenFile makes an open file mode if it grants more.
+func tightenFile(f *os.File, mode os.FileMode) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("check state %s: %w", f.Name(), err)
+	}
+	if fi.Mode().Perm()&^mode == 0 {
+		return nil
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fmt.Errorf("make %s private (chmod %o): %w", f.Name(), mode, err)
+	}
+	return nil
+}
+
+// readPrivateFile reads the state file, refusing a symlink or other
+// non-regular file in its place, and makes it 0600 if it was wider.
+func readPrivateFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("read state %s: it is a symlink; remove it (the data volumes keep their passwords)", path)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read state %s: not a regular file; remove it", path)
+	}
+	if err := tightenFile(f, 0o600); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	return data, nil
 }
 
 // Close releases the lock.

@@ -173,15 +173,17 @@ func firstError(ctx context.Context, errs []error) error {
 	return nil
 }
 
-// labels are the project's ownership labels plus extra.
+// labels are the options' extra labels plus parity's own (the project's
+// ownership label and extra), set last so that no extra label overrides them.
 func (s *Session) labels(extra map[string]string) map[string]string {
-	l := map[string]string{LabelProject: s.project.Name}
+	l := map[string]string{}
 	for k, v := range s.opts.ExtraLabels {
 		l[k] = v
 	}
 	for k, v := range extra {
 		l[k] = v
 	}
+	l[LabelProject] = s.project.Name
 	return l
 }
 

@@ -289,4 +289,4 @@ func (e Elasticsearch) Vars() []string {
 }
 
 // Shell: nil, there is no interactive client.
-func (Elasticsearch) Shell(Credentials) []string { return nil }
+func (Elasticsearch) Shell(Credentials) ShellCommand { return ShellCommand{} }

@@ -39,4 +39,4 @@ func (generic) Schemes() []string { return nil }
 
 func (generic) Vars() []string { return nil }
 
-func (generic) Shell(Credentials) []string { return nil }
+func (generic) Shell(Credentials) ShellCommand { return ShellCommand{} }

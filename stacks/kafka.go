@@ -220,4 +220,4 @@ func (Kafka) Schemes() []string { return []string{"kafka"} }
 func (Kafka) Vars() []string { return []string{"KAFKA_BROKERS", "KAFKA_BOOTSTRAP_SERVERS"} }
 
 // Shell: nil, Kafka has no interactive client.
-func (Kafka) Shell(Credentials) []string { return nil }
+func (Kafka) Shell(Credentials) ShellCommand { return ShellCommand{} }

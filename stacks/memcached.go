@@ -159,4 +159,4 @@ func (Memcached) Schemes() []string { return []string{"memcached", "memcache"} }
 func (Memcached) Vars() []string { return []string{"MEMCACHED_SERVERS", "MEMCACHE_SERVERS"} }
 
 // Shell: nil, memcached has no client in its image.
-func (Memcached) Shell(Credentials) []string { return nil }
+func (Memcached) Shell(Credentials) ShellCommand { return ShellCommand{} }

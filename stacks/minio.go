@@ -232,4 +232,4 @@ func (MinIO) VarValues(ep Endpoint) map[string]string {
 }
 
 // Shell: nil, there is no interactive client.
-func (MinIO) Shell(Credentials) []string { return nil }
+func (MinIO) Shell(Credentials) ShellCommand { return ShellCommand{} }

@@ -196,9 +196,21 @@ func (Mongo) Schemes() []string { return []string{"mongodb"} }
 
 func (Mongo) Vars() []string { return []string{"MONGODB_URI", "MONGO_URL"} }
 
-// Shell: mongosh (images from MongoDB 6 on; older ones
-// ship the legacy mongo shell, which takes the same URL).
-func (m Mongo) Shell(creds Credentials) []string {
-	ep := Endpoint{Host: "127.0.0.1", Port: 27017, Credentials: creds}
-	return []string{"mongosh", "--quiet", m.URL(ep)}
+// Shell: mongosh (images from MongoDB 6 on). mongosh reads
+// no password from its environment, so with a password it starts without a
+// connection and connects from a one-line script that reads the URL from
+// the environment (mongosh is Node.js: process.env); --shell then leaves the
+// prompt open on that connection. The URL and its password are in no argv.
+func (m Mongo) Shell(creds Credentials) ShellCommand {
+	url := m.URL(Endpoint{Host: "127.0.0.1", Port: 27017, Credentials: creds})
+	if creds.Password == "" {
+		return ShellCommand{Args: []string{"mongosh", "--quiet", url}}
+	}
+	return ShellCommand{
+		Args: []string{"mongosh", "--quiet", "--nodb", "--shell", "--eval", "db = connect(process.env." + mongoShellURLVar + ")"},
+		Env:  map[string]string{mongoShellURLVar: url},
+	}
 }
+
+// mongoShellURLVar carries the connection URL to the shell's script.
+const mongoShellURLVar = "PARITY_MONGODB_URL"

@@ -276,22 +276,22 @@ func (MySQL) FallbackVars() []string { return []string{"DATABASE_URL"} }
 
 // Shell: the image's own client (MariaDB images from 11 on
 // no longer ship the mysql name). The password goes in MYSQL_PWD, which
-// both clients read, rather than on the command line.
-func (m MySQL) Shell(creds Credentials) []string {
+// both clients read, rather than on the command line (MySQL 8 deprecated
+// the variable but its clients still read it).
+func (m MySQL) Shell(creds Credentials) ShellCommand {
 	cli := "mysql"
 	if m.family == mysqlMariaDB || m.family == mysqlBitnamiMDB {
 		cli = "mariadb"
 	}
-	var cmd []string
+	sh := ShellCommand{Args: []string{cli}}
 	if creds.Password != "" {
-		cmd = append(cmd, "env", "MYSQL_PWD="+creds.Password)
+		sh.Env = map[string]string{"MYSQL_PWD": creds.Password}
 	}
-	cmd = append(cmd, cli)
 	if creds.User != "" {
-		cmd = append(cmd, "-u"+creds.User)
+		sh.Args = append(sh.Args, "-u"+creds.User)
 	}
 	if creds.Database != "" {
-		cmd = append(cmd, creds.Database)
+		sh.Args = append(sh.Args, creds.Database)
 	}
-	return cmd
+	return sh
 }

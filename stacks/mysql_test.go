@@ -110,11 +110,11 @@ func TestMySQLURLAndShell(t *testing.T) {
 	if pw, _ := u.User.Password(); u.Scheme != "mysql" || u.Host != "127.0.0.1:3307" || u.User.Username() != "app" || pw != "p@ss/word" || u.Path != "/shop" {
 		t.Errorf("URL = %s", m.URL(ep))
 	}
-	if got := m.Shell(ep.Credentials); strings.Join(got, " ") != "env MYSQL_PWD=p@ss/word mariadb -uapp shop" {
-		t.Errorf("Shell = %q", got)
+	if got := m.Shell(ep.Credentials); strings.Join(got.Args, " ") != "mariadb -uapp shop" || len(got.Env) != 1 || got.Env["MYSQL_PWD"] != "p@ss/word" {
+		t.Errorf("Shell = %+v", got)
 	}
-	if got := ForImage("mysql:8").Shell(Credentials{User: "root"}); strings.Join(got, " ") != "mysql -uroot" {
-		t.Errorf("mysql Shell = %q", got)
+	if got := ForImage("mysql:8").Shell(Credentials{User: "root"}); strings.Join(got.Args, " ") != "mysql -uroot" || len(got.Env) != 0 {
+		t.Errorf("mysql Shell = %+v", got)
 	}
 	vars := m.Vars()
 	if len(vars) != 2 || vars[0] != "MYSQL_URL" || vars[1] != "DATABASE_URL" {

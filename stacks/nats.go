@@ -180,4 +180,4 @@ func (NATS) Schemes() []string { return []string{"nats"} }
 func (NATS) Vars() []string { return []string{"NATS_URL"} }
 
 // Shell: nil, the official image has no client.
-func (NATS) Shell(Credentials) []string { return nil }
+func (NATS) Shell(Credentials) ShellCommand { return ShellCommand{} }

@@ -340,17 +340,16 @@ func (Postgres) Vars() []string { return []string{"DATABASE_URL"} }
 // image trusts it: Bitnami's pg_hba.conf asks for md5 there too once a
 // password is set, and so does an official image initialised with
 // POSTGRES_INITDB_ARGS=--auth-local=....
-func (Postgres) Shell(creds Credentials) []string {
-	var cmd []string
+func (Postgres) Shell(creds Credentials) ShellCommand {
+	sh := ShellCommand{Args: []string{"psql"}}
 	if creds.Password != "" {
-		cmd = append(cmd, "env", "PGPASSWORD="+creds.Password)
+		sh.Env = map[string]string{"PGPASSWORD": creds.Password}
 	}
-	cmd = append(cmd, "psql")
 	if creds.User != "" {
-		cmd = append(cmd, "-U", creds.User)
+		sh.Args = append(sh.Args, "-U", creds.User)
 	}
 	if creds.Database != "" {
-		cmd = append(cmd, "-d", creds.Database)
+		sh.Args = append(sh.Args, "-d", creds.Database)
 	}
-	return cmd
+	return sh
 }

@@ -194,9 +194,9 @@ func TestPostgresURL(t *testing.T) {
 
 func TestPostgresShell(t *testing.T) {
 	got := Postgres{}.Shell(Credentials{User: "app", Password: "pw", Database: "shop"})
-	want := []string{"env", "PGPASSWORD=pw", "psql", "-U", "app", "-d", "shop"}
+	want := ShellCommand{Args: []string{"psql", "-U", "app", "-d", "shop"}, Env: map[string]string{"PGPASSWORD": "pw"}}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Shell = %q, want %q", got, want)
+		t.Errorf("Shell = %+v, want %+v", got, want)
 	}
 }
 

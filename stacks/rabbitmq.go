@@ -206,4 +206,4 @@ func (RabbitMQ) Vars() []string { return []string{"AMQP_URL", "RABBITMQ_URL", "C
 
 // Shell: nil, RabbitMQ has no interactive client
 // (rabbitmqctl runs one command; the management UI is on 15672).
-func (RabbitMQ) Shell(Credentials) []string { return nil }
+func (RabbitMQ) Shell(Credentials) ShellCommand { return ShellCommand{} }

@@ -379,8 +379,9 @@ func (r Redis) Vars() []string {
 }
 
 // Shell: the image's own CLI (Valkey and KeyDB images
-// name theirs after themselves).
-func (r Redis) Shell(creds Credentials) []string {
+// name theirs after themselves). The password goes in REDISCLI_AUTH, which
+// every one of them reads; valkey-cli from 8 on prefers VALKEYCLI_AUTH.
+func (r Redis) Shell(creds Credentials) ShellCommand {
 	cli := "redis-cli"
 	switch r.family {
 	case redisValkey, redisBitnamiValkey:
@@ -388,12 +389,15 @@ func (r Redis) Shell(creds Credentials) []string {
 	case redisKeyDB:
 		cli = "keydb-cli"
 	}
-	cmd := []string{cli}
+	sh := ShellCommand{Args: []string{cli}}
 	if creds.User != "" {
-		cmd = append(cmd, "--user", creds.User)
+		sh.Args = append(sh.Args, "--user", creds.User)
 	}
 	if creds.Password != "" {
-		cmd = append(cmd, "--no-auth-warning", "-a", creds.Password)
+		sh.Env = map[string]string{"REDISCLI_AUTH": creds.Password}
+		if cli == "valkey-cli" {
+			sh.Env["VALKEYCLI_AUTH"] = creds.Password
+		}
 	}
-	return cmd
+	return sh
 }

@@ -229,17 +229,18 @@ func TestRedisShell(t *testing.T) {
 	tests := []struct {
 		image string
 		creds Credentials
-		want  []string
+		want  ShellCommand
 	}{
-		{"redis:7", Credentials{Password: "pw"}, []string{"redis-cli", "--no-auth-warning", "-a", "pw"}},
-		{"redis:7", Credentials{}, []string{"redis-cli"}},
-		{"valkey/valkey:8", Credentials{Password: "pw"}, []string{"valkey-cli", "--no-auth-warning", "-a", "pw"}},
-		{"eqalpha/keydb:latest", Credentials{}, []string{"keydb-cli"}},
-		{"bitnami/redis:7.2", Credentials{Password: "pw"}, []string{"redis-cli", "--no-auth-warning", "-a", "pw"}},
+		{"redis:7", Credentials{Password: "pw"}, ShellCommand{Args: []string{"redis-cli"}, Env: map[string]string{"REDISCLI_AUTH": "pw"}}},
+		{"redis:7", Credentials{}, ShellCommand{Args: []string{"redis-cli"}}},
+		{"redis:7", Credentials{User: "app", Password: "pw"}, ShellCommand{Args: []string{"redis-cli", "--user", "app"}, Env: map[string]string{"REDISCLI_AUTH": "pw"}}},
+		{"valkey/valkey:8", Credentials{Password: "pw"}, ShellCommand{Args: []string{"valkey-cli"}, Env: map[string]string{"REDISCLI_AUTH": "pw", "VALKEYCLI_AUTH": "pw"}}},
+		{"eqalpha/keydb:latest", Credentials{}, ShellCommand{Args: []string{"keydb-cli"}}},
+		{"bitnami/redis:7.2", Credentials{Password: "pw"}, ShellCommand{Args: []string{"redis-cli"}, Env: map[string]string{"REDISCLI_AUTH": "pw"}}},
 	}
 	for _, tt := range tests {
 		if got := ForImage(tt.image).Shell(tt.creds); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s Shell = %q, want %q", tt.image, got, tt.want)
+			t.Errorf("%s Shell = %+v, want %+v", tt.image, got, tt.want)
 		}
 	}
 }

@@ -151,7 +151,7 @@ func TestGeneric(t *testing.T) {
 	if svc.Env["MP_SMTP_AUTH"] != "x" {
 		t.Error("Generic Configure shares the manifest's env map")
 	}
-	if g.URL(Endpoint{Host: "127.0.0.1", Port: 1025}) != "" || g.Shell(Credentials{}) != nil || g.Vars() != nil {
+	if g.URL(Endpoint{Host: "127.0.0.1", Port: 1025}) != "" || g.Shell(Credentials{}).Args != nil || g.Vars() != nil {
 		t.Error("Generic has a URL, shell or variables")
 	}
 }

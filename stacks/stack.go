@@ -74,6 +74,18 @@ type Stack interface {
 	// of this kind, e.g. DATABASE_URL for Postgres, REDIS_URL for Redis.
 	Vars() []string
 	// Shell is the command, run inside the container, that opens an
-	// authenticated interactive client (psql, redis-cli); nil when none.
-	Shell(creds Credentials) []string
+	// authenticated interactive client (psql, redis-cli); its Args are nil
+	// when the kind has none.
+	Shell(creds Credentials) ShellCommand
+}
+
+// ShellCommand is an interactive client run inside a service's container.
+// A password never appears in Args: every user of the host sees command
+// lines through ps, both the docker CLI's and, the kernel being shared, the
+// client's inside the container. It travels in Env, which the engine hands
+// to the container through the docker CLI's environment (docker exec -e NAME),
+// and which the client reads (PGPASSWORD, REDISCLI_AUTH, MYSQL_PWD).
+type ShellCommand struct {
+	Args []string
+	Env  map[string]string
 }

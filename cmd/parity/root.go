@@ -80,6 +80,9 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 
 // parseLabels reads PARITY_LABELS ("k=v,k2=v2"): labels added to everything
 // parity creates, so a test harness or CI can find and remove its objects.
+// parity's own labels (dev.parity.*) say who owns an object; letting the
+// environment set them would let one project's `down` remove another's
+// containers, so only the test harness's dev.parity.test is allowed.
 func parseLabels(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
@@ -90,7 +93,17 @@ func parseLabels(s string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("read PARITY_LABELS: %q is not KEY=VALUE", kv)
 		}
+		if strings.HasPrefix(k, parityLabelPrefix) && k != testLabel {
+			return nil, fmt.Errorf("read PARITY_LABELS: %s is one of parity's own labels, which say who owns a container; remove it from PARITY_LABELS (only %s may be set)", k, testLabel)
+		}
 		out[k] = v
 	}
 	return out, nil
 }
+
+const (
+	// parityLabelPrefix starts every label parity sets itself (engine.Label*).
+	parityLabelPrefix = "dev.parity."
+	// testLabel marks what test harnesses create, for their cleanup.
+	testLabel = "dev.parity.test"
+)

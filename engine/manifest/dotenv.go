@@ -23,9 +23,9 @@ import (
 // file's earlier lines; a nil lookup means earlier lines only. Errors name
 // the file and, where it can be told, the line.
 func ReadEnvFile(path string, lookup func(string) (string, bool)) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, envInput)
 	if err != nil {
-		return nil, fmt.Errorf("read env file: %w", err)
+		return nil, err
 	}
 	return ParseEnvFile(path, data, lookup)
 }
@@ -46,29 +46,27 @@ func ParseEnvFile(name string, data []byte, lookup func(string) (string, bool)) 
 // then against the earlier lines and files. The result holds only the
 // files' variables; environ is not mixed in.
 func readEnvFiles(paths []string, environ map[string]string) (map[string]string, error) {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, fmt.Errorf("env file %s does not exist (given with --env-file)", p)
-		case err != nil:
-			return nil, fmt.Errorf("read env file: %w", err)
-		case fi.IsDir():
-			return nil, fmt.Errorf("env file %s is a directory", p)
+	vars := map[string]string{}
+	lookup := func(k string) (string, bool) {
+		if v, ok := environ[k]; ok {
+			return v, true
 		}
-	}
-	vars, err := dotenv.GetEnvFromFile(environ, paths)
-	if err == nil {
-		return vars, nil
+		v, ok := vars[k]
+		return v, ok
 	}
 	for _, p := range paths {
-		// GetEnvFromFile names the file it failed on; give the line too.
-		if strings.Contains(err.Error(), p) {
-			data, _ := os.ReadFile(p)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("env file %s does not exist (given with --env-file)", p)
+		}
+		data, err := readInput(p, envInput)
+		if err != nil {
+			return nil, err
+		}
+		if err := dotenv.ParseWithFormat(bytes.NewReader(data), p, vars, lookup, dotenv.DotEnv); err != nil {
 			return nil, envFileError(p, data, errors.Unwrap(err))
 		}
 	}
-	return nil, fmt.Errorf("read env files %s: %w", strings.Join(paths, ", "), err)
+	return vars, nil
 }
 
 // envFileError names the file and the line of a dotenv error. The parser

@@ -91,7 +91,7 @@ func LoadConfig(dir string) (*Config, string, error) {
 	}
 	var path string
 	walkUp(start, func(d string) bool {
-		if p := filepath.Join(d, ConfigName); isFile(p) {
+		if p := filepath.Join(d, ConfigName); present(p) {
 			path = p
 			return true
 		}

@@ -246,6 +246,13 @@ func defaultEnvFile(projectDir string, environ map[string]string) (files []strin
 // the file in schema errors but not in YAML syntax, interpolation or merge ones.
 func loadError(files []string, err error) error {
 	msg := err.Error()
+	// Compose's own words say what is wrong but not the rule to follow.
+	switch {
+	case strings.Contains(msg, "services additional properties"):
+		err = fmt.Errorf("%w (a service name may use only letters a-z and A-Z, digits, '.', '_' and '-')", err)
+	case strings.Contains(msg, "project name must not be empty"):
+		err = fmt.Errorf("%w: the manifest's name: keeps no character a project name may use (a-z, 0-9, '_' and '-'); change it or pass -p", err)
+	}
 	for _, f := range files {
 		if strings.Contains(msg, f) {
 			return fmt.Errorf("load manifest: %w", err)

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -38,6 +41,31 @@ func ParseEnvFile(name string, data []byte, lookup func(string) (string, bool)) 
 		return nil, envFileError(name, data, err)
 	}
 	return vars, nil
+}
+
+// FormatEnvFile writes vars as a dotenv file that ParseEnvFile (and
+// Compose) reads back to the same map: one KEY=value line per variable,
+// sorted by name, each value quoted by QuoteEnvValue.
+func FormatEnvFile(vars map[string]string) []byte {
+	var b bytes.Buffer
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		b.WriteString(k + "=" + QuoteEnvValue(vars[k]) + "\n")
+	}
+	return b.Bytes()
+}
+
+// QuoteEnvValue quotes a value only when Compose's dotenv reader needs it
+// to read the value back unchanged: unquoted, it expands $, cuts " #"
+// comments and trims white space (Unicode's too). Double quotes, not
+// single: a single-quoted value is literal but cannot hold a quote or end
+// in a backslash. Inside double quotes \\, \", \n and \$ are the escapes.
+func QuoteEnvValue(s string) string {
+	if s != "" && !strings.ContainsAny(s, "\"'#$\\") && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "$", `\$`).Replace(s) + `"`
 }
 
 // readEnvFiles reads the project env files as Compose does for --env-file

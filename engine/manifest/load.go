@@ -115,7 +115,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	}
 	missing := optionalMissingEnvFiles(loaded)
 	if err := checkServiceFiles(loaded); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load manifest %s: %w", strings.Join(files, ", "), err)
 	}
 	if loaded, err = loaded.WithServicesEnvironmentResolved(false); err != nil {
 		return nil, loadError(files, err)

@@ -6,7 +6,7 @@ PARITY_TESTBED_CACHE ?= /var/cache/parity-testbed
 export PARITY_TESTBED_CACHE
 REGISTRY_ADDR_FILE := $(PARITY_TESTBED_CACHE)/registry.addr
 
-.PHONY: images test demo clean-testbed
+.PHONY: images test fuzz-short demo clean-testbed
 
 # Builds (or reuses) the testbed's service images and the local registry
 # that serves them as 127.0.0.1:PORT/library/<svc>:<tag>.
@@ -18,6 +18,19 @@ images:
 # time so one package's pull never races another's container create.
 test: images
 	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -parallel 4 -timeout 25m ./...
+	$(MAKE) fuzz-short
+
+# Each fuzz target for a few seconds beyond its seed corpus (which plain
+# `go test` already runs): bad input must never crash or hang parity. go
+# fuzzes one target per invocation. FUZZTIME=5m for a longer hunt.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./engine/manifest:FuzzLoad ./engine/manifest:FuzzParseEnvFile \
+	./engine/connstr:FuzzRoundTrip ./engine/connstr:FuzzSetThenParse
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -parallel 2 "$${t%%:*}"; \
+	done
 
 demo: images
 	go run ./cmd/parity --registry-mirror $$(cat $(REGISTRY_ADDR_FILE)) up -f examples/quickstart/compose.yaml -- go run ./examples/quickstart

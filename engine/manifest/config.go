@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -92,7 +91,7 @@ func LoadConfig(dir string) (*Config, string, error) {
 	}
 	var path string
 	walkUp(start, func(d string) bool {
-		if p := filepath.Join(d, ConfigName); isFile(p) {
+		if p := filepath.Join(d, ConfigName); present(p) {
 			path = p
 			return true
 		}
@@ -101,9 +100,9 @@ func LoadConfig(dir string) (*Config, string, error) {
 	if path == "" {
 		return &Config{}, "", nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, configInput)
 	if err != nil {
-		return nil, "", fmt.Errorf("read parity config: %w", err)
+		return nil, "", err
 	}
 	cfg, err := parseConfig(data)
 	if err != nil {

@@ -70,7 +70,7 @@ func Discover(workingDir string, environ map[string]string, cfg *Config) ([]stri
 	walkUp(wd, func(dir string) bool {
 		searched = append(searched, dir)
 		for _, name := range ManifestNames {
-			if path := filepath.Join(dir, name); isFile(path) {
+			if path := filepath.Join(dir, name); present(path) {
 				found = path
 				return true
 			}
@@ -106,9 +106,13 @@ func walkUp(dir string, visit func(dir string) bool) {
 	}
 }
 
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
+// present reports whether something is at path, without following a
+// symlink: a compose.yaml that is a symlink loop, a dangling link or a
+// directory is found, and the read then says what is wrong with it, rather
+// than discovery passing over it to a parent's manifest.
+func present(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // requireFiles reports the first of files that is not a regular file,

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -23,9 +26,9 @@ import (
 // file's earlier lines; a nil lookup means earlier lines only. Errors name
 // the file and, where it can be told, the line.
 func ReadEnvFile(path string, lookup func(string) (string, bool)) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, envInput)
 	if err != nil {
-		return nil, fmt.Errorf("read env file: %w", err)
+		return nil, err
 	}
 	return ParseEnvFile(path, data, lookup)
 }
@@ -40,35 +43,58 @@ func ParseEnvFile(name string, data []byte, lookup func(string) (string, bool)) 
 	return vars, nil
 }
 
+// FormatEnvFile writes vars as a dotenv file that ParseEnvFile (and
+// Compose) reads back to the same map: one KEY=value line per variable,
+// sorted by name, each value quoted by QuoteEnvValue.
+func FormatEnvFile(vars map[string]string) []byte {
+	var b bytes.Buffer
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		b.WriteString(k + "=" + QuoteEnvValue(vars[k]) + "\n")
+	}
+	return b.Bytes()
+}
+
+// QuoteEnvValue quotes a value only when Compose's dotenv reader needs it
+// to read the value back unchanged: unquoted, it expands $, cuts " #"
+// comments and trims white space (Unicode's too). Double quotes, not
+// single: a single-quoted value is literal but cannot hold a quote or end
+// in a backslash. Inside double quotes \\, \", \n and \$ are the escapes.
+func QuoteEnvValue(s string) string {
+	if s != "" && !strings.ContainsAny(s, "\"'#$\\") && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "$", `\$`).Replace(s) + `"`
+}
+
 // readEnvFiles reads the project env files as Compose does for --env-file
 // and .env (dotenv.GetEnvFromFile, the function behind cli.WithDotEnv): in
 // order, a later file winning, variables resolved against environ first,
 // then against the earlier lines and files. The result holds only the
 // files' variables; environ is not mixed in.
 func readEnvFiles(paths []string, environ map[string]string) (map[string]string, error) {
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, fmt.Errorf("env file %s does not exist (given with --env-file)", p)
-		case err != nil:
-			return nil, fmt.Errorf("read env file: %w", err)
-		case fi.IsDir():
-			return nil, fmt.Errorf("env file %s is a directory", p)
+	vars := map[string]string{}
+	lookup := func(k string) (string, bool) {
+		if v, ok := environ[k]; ok {
+			return v, true
 		}
-	}
-	vars, err := dotenv.GetEnvFromFile(environ, paths)
-	if err == nil {
-		return vars, nil
+		v, ok := vars[k]
+		return v, ok
 	}
 	for _, p := range paths {
-		// GetEnvFromFile names the file it failed on; give the line too.
-		if strings.Contains(err.Error(), p) {
-			data, _ := os.ReadFile(p)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("env file %s does not exist (given with --env-file)", p)
+		}
+		data, err := readInput(p, envInput)
+		if err != nil {
+			return nil, err
+		}
+		if err := dotenv.ParseWithFormat(bytes.NewReader(data), p, vars, lookup, dotenv.DotEnv); err != nil {
 			return nil, envFileError(p, data, errors.Unwrap(err))
 		}
 	}
-	return nil, fmt.Errorf("read env files %s: %w", strings.Join(paths, ", "), err)
+	return vars, nil
 }
 
 // envFileError names the file and the line of a dotenv error. The parser

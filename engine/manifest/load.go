@@ -13,9 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/consts"
-	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -77,10 +75,15 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		}
 	}
 	files = absPaths(wd, files)
-	for _, f := range files {
-		if _, err := os.Stat(f); err != nil {
-			return nil, fmt.Errorf("read manifest: %w", err)
+	// The manifests are read here, through the guarded read, and compose-go
+	// gets their bytes: it would read /dev/zero or a FIFO without end.
+	configFiles := make([]types.ConfigFile, len(files))
+	for i, f := range files {
+		data, err := readInput(f, manifestInput)
+		if err != nil {
+			return nil, err
 		}
+		configFiles[i] = types.ConfigFile{Filename: f, Content: data}
 	}
 
 	// As in Compose (cli.WithEnvFiles), COMPOSE_DISABLE_ENV_FILE only drops
@@ -105,29 +108,15 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	}
 	env := maps.Clone(dotEnv)
 	maps.Copy(env, opts.Environ)
-	environ := make([]string, 0, len(env))
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
 	subst := newUnsetSubstitution()
-	optFns := []cli.ProjectOptionsFn{cli.WithEnv(environ)}
-	optFns = append(optFns,
-		cli.WithDefaultProfiles(opts.Profiles...),
-		cli.WithName(opts.ProjectName),
-		cli.WithResolvedPaths(true),
-		cli.WithLoadOptions(subst.loadOption),
-		// Environments are resolved below, once missing env files are known.
-		cli.WithLoadOptions(func(o *loader.Options) { o.SkipResolveEnvironment = true }),
-	)
-	projectOpts, err := cli.NewProjectOptions(files, optFns...)
-	if err != nil {
-		return nil, loadError(files, err)
-	}
-	loaded, err := projectOpts.LoadProject(ctx)
+	loaded, err := loadProject(ctx, configFiles, env, opts, subst)
 	if err != nil {
 		return nil, loadError(files, err)
 	}
 	missing := optionalMissingEnvFiles(loaded)
+	if err := checkServiceFiles(loaded); err != nil {
+		return nil, fmt.Errorf("load manifest %s: %w", strings.Join(files, ", "), err)
+	}
 	if loaded, err = loaded.WithServicesEnvironmentResolved(false); err != nil {
 		return nil, loadError(files, err)
 	}
@@ -257,6 +246,13 @@ func defaultEnvFile(projectDir string, environ map[string]string) (files []strin
 // the file in schema errors but not in YAML syntax, interpolation or merge ones.
 func loadError(files []string, err error) error {
 	msg := err.Error()
+	// Compose's own words say what is wrong but not the rule to follow.
+	switch {
+	case strings.Contains(msg, "services additional properties"):
+		err = fmt.Errorf("%w (a service name may use only letters a-z and A-Z, digits, '.', '_' and '-')", err)
+	case strings.Contains(msg, "project name must not be empty"):
+		err = fmt.Errorf("%w: the manifest's name: keeps no character a project name may use (a-z, 0-9, '_' and '-'); change it or pass -p", err)
+	}
 	for _, f := range files {
 		if strings.Contains(msg, f) {
 			return fmt.Errorf("load manifest: %w", err)

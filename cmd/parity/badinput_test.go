@@ -84,7 +84,7 @@ func TestBadInputFailsClearlyAndWritesNoState(t *testing.T) {
 			done := make(chan int, 1)
 			go func() {
 				err := root.ExecuteContext(context.Background())
-				done <- exitCode(false, io, err)
+				done <- exitCode(io, err, nil)
 			}()
 			var code int
 			select {

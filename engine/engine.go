@@ -72,6 +72,9 @@ type Session struct {
 	stMu   sync.Mutex
 	st     *state // the project's locked state while up runs
 
+	// execArgv is the command up or run will exec once the services are
+	// ready: its environment is checked against exec's limits first.
+	execArgv []string
 	// upStarted is when up began: logs are followed from then on.
 	upStarted time.Time
 	watch     watchState

@@ -78,6 +78,7 @@ func Up(ctx context.Context, opts UpOptions, sink Sink) (UpResult, error) {
 			}
 		}()
 	}
+	s.execArgv = s.AppCommand()
 	sup := &supervisor{s: s, opts: opts, force: opts.Force}
 	if sup.force == nil {
 		sup.force = make(chan struct{})
@@ -279,6 +280,7 @@ func Run(ctx context.Context, opts RunOptions, sink Sink) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.execArgv = opts.Command
 	if err := s.UpAndWait(ctx); err != nil {
 		return 0, err
 	}

@@ -521,3 +521,18 @@ func TestAnEngineThatStopsAnsweringIsReportedAndRejoined(t *testing.T) {
 	opts.Controls.Quit(false)
 	<-done
 }
+
+// An environment exec would refuse (a huge .env) is refused before any
+// service is started, naming the variable.
+func TestAnAppEnvironmentTooLargeForExecStartsNothing(t *testing.T) {
+	f := fakeWithImages()
+	opts := upProject(t, f, "true")
+	opts.Environ = append(opts.Environ, "HUGE_BLOB="+strings.Repeat("x", 200*1024))
+	_, err := Up(context.Background(), opts, (&recorder{}).sink)
+	if err == nil || !strings.Contains(err.Error(), "HUGE_BLOB") {
+		t.Fatalf("up: %v, want a refusal naming HUGE_BLOB", err)
+	}
+	if n := f.CallCount("Create"); n != 0 {
+		t.Errorf("%d containers created before the refusal", n)
+	}
+}

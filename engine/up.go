@@ -76,6 +76,9 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 		s.warn(w)
 	}
 
+	if err := s.checkExec(); err != nil {
+		return err
+	}
 	if err := s.checkVolumes(ctx); err != nil {
 		return err
 	}
@@ -169,6 +172,30 @@ func firstError(ctx context.Context, errs []error) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkExec refuses, before anything is started, an app command whose
+// environment exec would reject (E2BIG: a huge .env), naming the largest
+// variables and where they come from.
+func (s *Session) checkExec() error {
+	if len(s.execArgv) == 0 {
+		return nil
+	}
+	_, env, _ := s.snapshot()
+	source := map[string]string{}
+	for _, v := range env {
+		source[v.Key] = v.Source
+	}
+	err := checkExecLimitsFrom(s.execArgv, Environ(environList(s.shell), env), func(name string) string {
+		if src, ok := source[name]; ok {
+			return src
+		}
+		return "the shell"
+	})
+	if err != nil {
+		return fmt.Errorf("the app cannot be started, so nothing was: %w", err)
 	}
 	return nil
 }

@@ -68,9 +68,21 @@ func (e *Engine) Create(ctx context.Context, spec ContainerSpec) (string, error)
 	return resp.ID, nil
 }
 
-// Start starts a created or stopped container.
+// Start starts a created or stopped container. containerd's "task ...
+// already exists" (left by an engine that died mid-start) is ErrStaleTask.
 func (e *Engine) Start(ctx context.Context, id string) error {
-	return e.fail(e.cli.ContainerStart(ctx, id, container.StartOptions{}), "start container "+id)
+	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
+	if err != nil && staleTask(err) {
+		return fmt.Errorf("start container %s: %w", id, &kindError{kind: ErrStaleTask, cause: err})
+	}
+	return e.fail(err, "start container "+id)
+}
+
+// staleTask recognises containerd's AlreadyExists for a container's task,
+// "task <id>: already exists", however the engine wraps it.
+func staleTask(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "already exists") && strings.Contains(msg, "task ")
 }
 
 // Stop sends the stop signal and kills the container after timeout.

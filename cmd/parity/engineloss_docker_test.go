@@ -111,11 +111,38 @@ func TestDockerHungEngineFailsEveryCommandWithinSecondsNamingTheEndpoint(t *test
 }
 
 // TestDockerEngineKilledDuringAStartThenUpSucceeds: the engine dies while it
-// is starting a container (containerd may keep the task); once it is back,
-// the next `parity up --detach` must bring the service up.
+// is starting a container, with containerd creating the task; once the
+// engine is back, the next `parity up --detach` must bring the service up.
+//
+// To kill it at exactly that point, the engine's runtime is a wrapper around
+// runc whose first "create" signals and waits a second; the proxy holds the
+// start call's answer so parity's own call is in flight too. (dockerd takes
+// its containerd down with it, and the shim's create is cancelled.)
 func TestDockerEngineKilledDuringAStartThenUpSucceeds(t *testing.T) {
 	testbed.RequireEngine(t)
-	e := privengine.Start(t)
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Fatalf("find runc: %v", err)
+	}
+	marks := t.TempDir()
+	wrapper := filepath.Join(marks, "slowrunc")
+	script := `#!/bin/sh
+case " $* " in
+*" create "*)
+	if [ ! -e '` + marks + `/created' ]; then
+		touch '` + marks + `/creating'
+		sleep 1
+		'` + runc + `' "$@"; rc=$?
+		touch '` + marks + `/created'
+		exit $rc
+	fi;;
+esac
+exec '` + runc + `' "$@"
+`
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := privengine.Start(t, privengine.Flags("--add-runtime", "slowrunc="+wrapper, "--default-runtime", "slowrunc"))
 	e.LoadTinyRedis(t)
 	p := sockproxy.Start(t, e.Host)
 	starting := p.HoldAnswerMatching("/containers/*/start")
@@ -134,6 +161,7 @@ func TestDockerEngineKilledDuringAStartThenUpSucceeds(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("parity never started a container:\n%s", out.String())
 	}
+	waitFile(t, filepath.Join(marks, "creating"), 30*time.Second)
 	if err := e.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +174,13 @@ func TestDockerEngineKilledDuringAStartThenUpSucceeds(t *testing.T) {
 	l.host = e.Host
 	r, took := l.run(2*time.Minute, "up", "--detach")
 	t.Logf("up after the engine came back: exit %d after %v", r.code, took.Round(10*time.Millisecond))
+	if log, err := os.ReadFile(filepath.Join(e.Dir, "dockerd.log")); err == nil {
+		for _, line := range strings.Split(string(log), "\n") {
+			if strings.Contains(line, "already exists") || strings.Contains(line, "not cleaned up") {
+				t.Logf("dockerd: %s", line)
+			}
+		}
+	}
 	if r.code != 0 {
 		t.Fatalf("parity up --detach after the engine died mid-start: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -154,12 +189,30 @@ func TestDockerEngineKilledDuringAStartThenUpSucceeds(t *testing.T) {
 	}
 }
 
+func waitFile(t *testing.T, path string, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	t.Fatalf("%s did not appear within %v", path, within)
+}
+
 // TestDockerEngineRestartUnderUpIsReportedAndTheAppKeepsRunning: `parity up
 // --json` reports the engine going (within 2s) and coming back, the service
-// is ready again, and the app is never restarted.
+// is ready again, and the app is never restarted. With live restore the
+// engine keeps the service's container running; without it (the default of
+// Docker Desktop and docker.service) the engine stops the container when it
+// comes back, and parity must start the service again.
 func TestDockerEngineRestartUnderUpIsReportedAndTheAppKeepsRunning(t *testing.T) {
+	t.Run("live-restore", func(t *testing.T) { engineRestartUnderUp(t, privengine.LiveRestore()) })
+	t.Run("containers-stopped", func(t *testing.T) { engineRestartUnderUp(t) })
+}
+
+func engineRestartUnderUp(t *testing.T, opts ...privengine.Option) {
 	testbed.RequireEngine(t)
-	e := privengine.Start(t)
+	e := privengine.Start(t, opts...)
 	e.LoadTinyRedis(t)
 	l := newLossEnv(t, e.Host, e)
 	pidFile := filepath.Join(t.TempDir(), "app.pid")
@@ -236,7 +289,16 @@ func TestDockerEngineRestartUnderUpIsReportedAndTheAppKeepsRunning(t *testing.T)
 		return ev["type"] == "engine" && (ev["reason"] == nil || ev["reason"] == "")
 	})
 	t.Logf("reconnection reported %v after the engine answered", time.Since(restarted).Round(time.Millisecond))
-	next("cache ready again", 60*time.Second, is("phase", "cache", "ready"))
+	// A container the engine stopped when it came back is reported exited;
+	// that ends the wait at once rather than after the timeout.
+	again := next("cache ready again", 60*time.Second, func(ev map[string]any) bool {
+		return ev["type"] == "phase" && ev["source"] == "cache" &&
+			(ev["phase"] == "ready" || ev["phase"] == "exited" || ev["phase"] == "failed")
+	})
+	if again["phase"] != "ready" {
+		t.Fatalf("after the engine came back, cache is %v instead of ready again (parity does not start a service the engine stopped)\nevents:\n%s",
+			again["phase"], strings.Join(seen, "\n"))
+	}
 
 	for _, ev := range seen {
 		if strings.Contains(ev, `"source":"app"`) && strings.Contains(ev, `"phase":"exited"`) {

@@ -64,10 +64,27 @@ type Engine struct {
 // readyTimeout bounds how long dockerd may take to answer after a (re)start.
 const readyTimeout = 60 * time.Second
 
+// Option changes how the private dockerd runs.
+type Option func(args []string) []string
+
+// LiveRestore keeps containers running while dockerd is down and after it
+// restarts (--live-restore). Without it, a dockerd that comes back after a
+// crash stops the containers it finds still running, as a restarted Docker
+// Desktop or systemd docker.service does.
+func LiveRestore() Option {
+	return func(args []string) []string { return append(args, "--live-restore") }
+}
+
+// Flags passes more flags to dockerd, e.g. a runtime wrapper that slows
+// container creation so a test can kill the engine in the middle of a start.
+func Flags(flags ...string) Option {
+	return func(args []string) []string { return append(args, flags...) }
+}
+
 // Start starts a private dockerd and waits until it answers. Its teardown
 // (registered with t.Cleanup) kills it and everything it started and removes
 // its directories.
-func Start(t testing.TB) *Engine {
+func Start(t testing.TB, opts ...Option) *Engine {
 	t.Helper()
 	if err := usable(); err != nil {
 		if testbed.InCI() {
@@ -106,6 +123,9 @@ func Start(t testing.TB) *Engine {
 			"--cgroup-parent", "/" + e.cgroup,
 		},
 		Log: filepath.Join(dir, "dockerd.log"),
+	}
+	for _, o := range opts {
+		cfg.Dockerd = o(cfg.Dockerd)
 	}
 	if err := e.startReaper(cfg); err != nil {
 		t.Fatalf("start private docker engine: %v", err)

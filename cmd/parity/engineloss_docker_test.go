@@ -142,7 +142,8 @@ exec '` + runc + `' "$@"
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e := privengine.Start(t, privengine.Flags("--add-runtime", "slowrunc="+wrapper, "--default-runtime", "slowrunc"))
+	e := privengine.Start(t, privengine.SeparateContainerd(),
+		privengine.Flags("--add-runtime", "slowrunc="+wrapper, "--default-runtime", "slowrunc"))
 	e.LoadTinyRedis(t)
 	p := sockproxy.Start(t, e.Host)
 	starting := p.HoldAnswerMatching("/containers/*/start")
@@ -168,6 +169,8 @@ exec '` + runc + `' "$@"
 	cancel()
 	_ = up.Wait()
 	p.Cut()
+	// With containerd beside dockerd, the task's creation goes on.
+	waitFile(t, filepath.Join(marks, "created"), 30*time.Second)
 	e.Restart(t)
 	t.Logf("first up, interrupted:\n%s", out.String())
 

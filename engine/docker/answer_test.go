@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -173,24 +174,36 @@ func TestStreamingCallsAndStopGraceAreRecognised(t *testing.T) {
 	}
 }
 
-// TestStartOnAStaleTaskIsErrStaleTask: the engine's answer to starting a
-// container whose containerd task survived the engine's death.
+// TestStartOnAStaleTaskIsErrStaleTask: the engine's answers to starting a
+// container whose containerd task (or runc container) survived the engine's
+// death; a name conflict is not one of them.
 func TestStartOnAStaleTaskIsErrStaleTask(t *testing.T) {
-	host := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprint(w, `{"message":"failed to create task for container: task 4f2a: already exists: unknown"}`)
-	})
-	e, err := NewAt(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	err = e.Start(context.Background(), "4f2a")
-	if !errors.Is(err, ErrStaleTask) || !strings.Contains(err.Error(), "start container 4f2a") {
-		t.Fatalf("Start: want ErrStaleTask naming the container, got %v", err)
-	}
-	if errors.Is(err, ErrConflict) {
-		t.Error("a stale task also matches ErrConflict")
+	const id = "4f2a9c0d1e3b5a7c"
+	for msg, stale := range map[string]bool{
+		"failed to create task for container: task " + id + ": already exists: unknown":                          true,
+		"task " + id + " already exists":                                                                         true,
+		`container "` + id + `": already exists`:                                                                 true,
+		"OCI runtime create failed: container with id exists: " + id + ": unknown":                               true,
+		`Conflict. The container name "/db" is already in use by container "` + id + `". You have to remove it.`: false,
+		"network parity-x already exists":                                                                        false,
+	} {
+		host := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			b, _ := json.Marshal(map[string]string{"message": msg})
+			w.Write(b)
+		})
+		e, err := NewAt(host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = e.Start(context.Background(), id)
+		e.Close()
+		if got := errors.Is(err, ErrStaleTask); got != stale {
+			t.Errorf("answer %q: ErrStaleTask %v, want %v (%v)", msg, got, stale, err)
+		}
+		if stale && !strings.Contains(err.Error(), "start container "+id) {
+			t.Errorf("error %q does not name the container", err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,12 +79,16 @@ func (e *Engine) Start(ctx context.Context, id string) error {
 	return e.fail(err, "start container "+id)
 }
 
-// staleTask recognises containerd's AlreadyExists for a container's task,
-// "task <id>: already exists", however the engine wraps it.
+// staleTask recognises the runtime's leftovers of a container whose start
+// the engine did not finish: containerd's "task <id>: already exists" (Docker
+// 20.10+), "container "<id>": already exists" (older engines) and runc's
+// "container with id exists". A name taken by another container is a
+// different answer ("is already in use") and stays ErrConflict.
 func staleTask(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "already exists") && strings.Contains(msg, "task ")
+	return staleTaskMessage.MatchString(err.Error())
 }
+
+var staleTaskMessage = regexp.MustCompile(`task [0-9a-f]{12,}:? already exists|container "?[0-9a-f]{12,}"?: already exists|container with id exists`)
 
 // Stop sends the stop signal and kills the container after timeout.
 func (e *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {

@@ -64,22 +64,31 @@ type Engine struct {
 // readyTimeout bounds how long dockerd may take to answer after a (re)start.
 const readyTimeout = 60 * time.Second
 
-// Option changes how the private dockerd runs.
-type Option func(args []string) []string
+// Option changes how the private engine runs.
+type Option func(*settings)
+
+type settings struct {
+	flags      []string
+	containerd bool
+}
 
 // LiveRestore keeps containers running while dockerd is down and after it
 // restarts (--live-restore). Without it, a dockerd that comes back after a
 // crash stops the containers it finds still running, as a restarted Docker
 // Desktop or systemd docker.service does.
-func LiveRestore() Option {
-	return func(args []string) []string { return append(args, "--live-restore") }
-}
+func LiveRestore() Option { return Flags("--live-restore") }
 
 // Flags passes more flags to dockerd, e.g. a runtime wrapper that slows
 // container creation so a test can kill the engine in the middle of a start.
 func Flags(flags ...string) Option {
-	return func(args []string) []string { return append(args, flags...) }
+	return func(s *settings) { s.flags = append(s.flags, flags...) }
 }
+
+// SeparateContainerd runs containerd beside dockerd instead of under it, as
+// docker.service beside containerd.service (Docker CE's packages) does:
+// killing dockerd then leaves containerd, and the tasks it was creating,
+// running. By default dockerd starts its own containerd, which dies with it.
+func SeparateContainerd() Option { return func(s *settings) { s.containerd = true } }
 
 // Start starts a private dockerd and waits until it answers. Its teardown
 // (registered with t.Cleanup) kills it and everything it started and removes
@@ -124,9 +133,29 @@ func Start(t testing.TB, opts ...Option) *Engine {
 		},
 		Log: filepath.Join(dir, "dockerd.log"),
 	}
+	var set settings
 	for _, o := range opts {
-		cfg.Dockerd = o(cfg.Dockerd)
+		o(&set)
 	}
+	if set.containerd {
+		ctrd := filepath.Join(dir, "ctrd")
+		toml := filepath.Join(dir, "containerd.toml")
+		// Not the host's /etc/containerd/config.toml; no CRI, which would
+		// want a CNI setup of its own.
+		conf := "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+		if err := os.WriteFile(toml, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Containerd = []string{
+			"containerd", "--config", toml,
+			"--address", filepath.Join(ctrd, "containerd.sock"),
+			"--root", filepath.Join(ctrd, "root"),
+			"--state", filepath.Join(ctrd, "state"),
+		}
+		cfg.ContainerdLog = filepath.Join(dir, "containerd.log")
+		cfg.Dockerd = append(cfg.Dockerd, "--containerd", filepath.Join(ctrd, "containerd.sock"))
+	}
+	cfg.Dockerd = append(cfg.Dockerd, set.flags...)
 	if err := e.startReaper(cfg); err != nil {
 		t.Fatalf("start private docker engine: %v", err)
 	}

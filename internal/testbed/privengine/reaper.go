@@ -30,6 +30,10 @@ func init() {
 type reaperConfig struct {
 	Dockerd []string // argv
 	Log     string   // dockerd's stdout and stderr
+	// Containerd, when set, is started once, before dockerd first starts,
+	// and left running when dockerd is killed or stopped.
+	Containerd    []string
+	ContainerdLog string
 }
 
 const prSetChildSubreaper = 36
@@ -106,10 +110,11 @@ func setup() error {
 }
 
 type reaper struct {
-	cfg  reaperConfig
-	mu   sync.Mutex
-	pid  int           // dockerd's, 0 when not running
-	gone chan struct{} // closed when dockerd has been reaped
+	cfg        reaperConfig
+	containerd bool // started
+	mu         sync.Mutex
+	pid        int           // dockerd's, 0 when not running
+	gone       chan struct{} // closed when dockerd has been reaped
 }
 
 // collect reaps every child and orphan as it exits (this process is PID 1 of
@@ -142,31 +147,46 @@ func (r *reaper) start() error {
 	if r.pid != 0 {
 		return fmt.Errorf("dockerd is running (pid %d)", r.pid)
 	}
-	logf, err := os.OpenFile(r.cfg.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if len(r.cfg.Containerd) > 0 && !r.containerd {
+		if _, err := spawn(r.cfg.Containerd, r.cfg.ContainerdLog); err != nil {
+			return err
+		}
+		r.containerd = true
+	}
+	pid, err := spawn(r.cfg.Dockerd, r.cfg.Log)
 	if err != nil {
 		return err
-	}
-	defer logf.Close()
-	path, err := exec.LookPath(r.cfg.Dockerd[0])
-	if err != nil {
-		return err
-	}
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		return err
-	}
-	defer devnull.Close()
-	// Not os/exec: its Wait would race the reaping loop for the exit status.
-	pid, err := syscall.ForkExec(path, r.cfg.Dockerd, &syscall.ProcAttr{
-		Env:   withoutReaperEnv(os.Environ()),
-		Files: []uintptr{devnull.Fd(), logf.Fd(), logf.Fd()},
-	})
-	if err != nil {
-		return fmt.Errorf("start dockerd: %w", err)
 	}
 	r.pid = pid
 	r.gone = make(chan struct{})
 	return nil
+}
+
+// spawn starts argv with its output appended to logPath. Not os/exec: its
+// Wait would race the reaping loop for the exit status.
+func spawn(argv []string, logPath string) (int, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer logf.Close()
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return 0, err
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer devnull.Close()
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
+		Env:   withoutReaperEnv(os.Environ()),
+		Files: []uintptr{devnull.Fd(), logf.Fd(), logf.Fd()},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	return pid, nil
 }
 
 // signal sends sig to dockerd and waits until it is reaped; after grace

@@ -220,10 +220,16 @@ func (e *Engine) ask(command string) error {
 	if _, err := fmt.Fprintln(e.control, command); err != nil {
 		return fmt.Errorf("send %s to reaper: %w (see %s)", command, err, filepath.Join(e.Dir, "reaper.log"))
 	}
-	if !e.replies.Scan() {
-		return fmt.Errorf("reaper ended before answering %s (see %s)", command, filepath.Join(e.Dir, "reaper.log"))
+	var reply string
+	for {
+		if !e.replies.Scan() {
+			return fmt.Errorf("reaper ended before answering %s (see %s)", command, filepath.Join(e.Dir, "reaper.log"))
+		}
+		if r, ok := strings.CutPrefix(e.replies.Text(), replyPrefix+" "); ok {
+			reply = r
+			break
+		}
 	}
-	reply := e.replies.Text()
 	if msg, failed := strings.CutPrefix(reply, "error "); failed {
 		return fmt.Errorf("%s: %s", command, msg)
 	}

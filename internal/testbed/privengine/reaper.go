@@ -38,8 +38,12 @@ type reaperConfig struct {
 
 const prSetChildSubreaper = 36
 
+// replyPrefix marks the reaper's answers, apart from anything else the test
+// binary's packages might print while starting.
+const replyPrefix = "privengine-reaper:"
+
 // reap prepares the namespaces it was started in, then obeys one command a
-// line on stdin, answering "ok" or "error ..." on stdout:
+// line on stdin, answering "ok" or "error ..." (after replyPrefix) on stdout:
 //
 //	hello  answer, to show the namespaces are set up
 //	start  start dockerd (if it is not running)
@@ -75,9 +79,9 @@ func reap(cfgJSON string) int {
 			err = fmt.Errorf("unknown command %q", in.Text())
 		}
 		if err != nil {
-			fmt.Printf("error %v\n", err)
+			fmt.Printf("%s error %v\n", replyPrefix, err)
 		} else {
-			fmt.Println("ok")
+			fmt.Printf("%s ok\n", replyPrefix)
 		}
 	}
 	return 0

@@ -86,13 +86,10 @@ func TestProxyPassesDelaysHangsCutsAndRestores(t *testing.T) {
 	}
 
 	// Cut closes a connection with a request in flight and refuses new ones.
-	p.Hang()
-	p.mu.Lock()
-	open := len(p.conns)
-	p.mu.Unlock()
+	held := p.HangMatching("/events")
 	inFlight := make(chan error, 1)
 	go func() { _, err := get(client(p.Host, 5*time.Second), "/events"); inFlight <- err }()
-	waitConns(t, p, open+1)
+	<-held
 	p.Cut()
 	if err := <-inFlight; err == nil || isTimeout(err) {
 		t.Fatalf("request in flight at Cut: want the connection closed, got %v", err)
@@ -133,19 +130,6 @@ func TestProxyHoldsOnlyMatchingCallsBeforeOrAfterTheEngine(t *testing.T) {
 	if seen.Load() != before+1 {
 		t.Error("HoldAnswerMatching did not pass the call on to the engine")
 	}
-}
-
-func waitConns(t *testing.T, p *Proxy, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		p.mu.Lock()
-		got := len(p.conns)
-		p.mu.Unlock()
-		if got >= n {
-			return
-		}
-	}
-	t.Fatalf("the proxy never had %d connections", n)
 }
 
 func isTimeout(err error) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -20,6 +21,7 @@ import (
 type Engine struct {
 	cli      *client.Client
 	endpoint string
+	answers  *answerTimeouts
 }
 
 var _ Client = (*Engine)(nil)
@@ -35,21 +37,36 @@ func New() (*Engine, error) {
 // NewAt connects to the engine at host (e.g. "unix:///var/run/docker.sock" or
 // "tcp://127.0.0.1:2375"). TLS settings and a pinned API version are still
 // taken from DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and DOCKER_API_VERSION.
+//
+// An engine that does not answer its first contact within
+// DefaultContactTimeout (PARITY_ENGINE_TIMEOUT), or a later non-streaming
+// call within a minute, is an error matching ErrUnreachable.
 func NewAt(host string) (*Engine, error) {
+	var answers *answerTimeouts
 	cli, err := client.NewClientWithOpts(
 		client.WithTLSClientConfigFromEnv(),
 		client.WithHost(host),
 		client.WithVersionFromEnv(),
 		client.WithAPIVersionNegotiation(),
+		func(c *client.Client) error {
+			hc, a := installAnswerTimeouts(c, host)
+			answers = a
+			return client.WithHTTPClient(hc)(c)
+		},
 	)
 	if err != nil {
 		return nil, &unreachableError{endpoint: host, cause: err}
 	}
-	return &Engine{cli: cli, endpoint: host}, nil
+	return &Engine{cli: cli, endpoint: host, answers: answers}, nil
 }
 
 // Close releases the SDK's idle connections.
-func (e *Engine) Close() error { return e.cli.Close() }
+func (e *Engine) Close() error {
+	if tr, ok := e.answers.base.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
+	return e.cli.Close()
+}
 
 // Endpoint is the address the engine is reached at.
 func (e *Engine) Endpoint() string { return e.endpoint }
@@ -74,9 +91,12 @@ func (e *Engine) Ping(ctx context.Context) (Info, error) {
 // conflict answers match ErrNotFound and ErrConflict, everything else is
 // wrapped with what parity was doing.
 func (e *Engine) fail(err error, doing string) error {
+	var silent *noAnswerError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &silent):
+		return silent
 	case client.IsErrConnectionFailed(err):
 		return &unreachableError{endpoint: e.endpoint, cause: dialCause(e.endpoint, err)}
 	case cerrdefs.IsNotFound(err):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,10 +69,26 @@ func (e *Engine) Create(ctx context.Context, spec ContainerSpec) (string, error)
 	return resp.ID, nil
 }
 
-// Start starts a created or stopped container.
+// Start starts a created or stopped container. containerd's "task ...
+// already exists" (left by an engine that died mid-start) is ErrStaleTask.
 func (e *Engine) Start(ctx context.Context, id string) error {
-	return e.fail(e.cli.ContainerStart(ctx, id, container.StartOptions{}), "start container "+id)
+	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
+	if err != nil && staleTask(err) {
+		return fmt.Errorf("start container %s: %w", id, &kindError{kind: ErrStaleTask, cause: err})
+	}
+	return e.fail(err, "start container "+id)
 }
+
+// staleTask recognises the runtime's leftovers of a container whose start
+// the engine did not finish: containerd's "task <id>: already exists" (Docker
+// 20.10+), "container "<id>": already exists" (older engines) and runc's
+// "container with id exists". A name taken by another container is a
+// different answer ("is already in use") and stays ErrConflict.
+func staleTask(err error) bool {
+	return staleTaskMessage.MatchString(err.Error())
+}
+
+var staleTaskMessage = regexp.MustCompile(`task [0-9a-f]{12,}:? already exists|container "?[0-9a-f]{12,}"?: already exists|container with id exists`)
 
 // Stop sends the stop signal and kills the container after timeout.
 func (e *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {

@@ -20,6 +20,12 @@ var ErrUnreachable = errors.New("docker engine unreachable")
 // labels, a volume still mounted by a container.
 var ErrConflict = errors.New("already in use")
 
+// ErrStaleTask is returned (wrapped) by Start when containerd still holds a
+// task for the container: the engine died while the container was being
+// started and did not clean up when it came back. Remove and recreate the
+// container; starting it again fails the same way.
+var ErrStaleTask = errors.New("stale containerd task")
+
 // Client lists every Docker call parity makes.
 type Client interface {
 	// Endpoint is the address tried: DOCKER_HOST or the default socket.

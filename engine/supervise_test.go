@@ -536,3 +536,33 @@ func TestAnAppEnvironmentTooLargeForExecStartsNothing(t *testing.T) {
 		t.Errorf("%d containers created before the refusal", n)
 	}
 }
+
+// An engine restarting without live restore stops every container; when
+// it answers again parity starts the services it lost and probes them.
+func TestServicesStoppedByAnEngineRestartAreStartedAgain(t *testing.T) {
+	f := fakeWithImages()
+	rec := &recorder{}
+	opts := upProject(t, f)
+	opts.Controls, opts.Hold = NewControls(), true
+	done := make(chan error, 1)
+	go func() { _, err := Up(context.Background(), opts, rec.sink); done <- err }()
+	waitEvent(t, rec, "cache ready", isPhase("cache", PhaseReady))
+	waitEvent(t, rec, "db ready", isPhase("db", PhaseReady))
+	waitFor(t, func() bool { return f.Subscribers() > 0 })
+	f.SetUnreachable(true)
+	waitEvent(t, rec, "engine lost", func(ev Event) bool { return ev.Type == EventEngine && ev.Reason != "" })
+	f.SetUnreachable(false)
+	cs, _ := f.Containers(context.Background(), map[string]string{LabelProject: "shop"})
+	for _, c := range cs {
+		f.Exit(c.ID, 0) // stopped by the restarting engine, while parity could not see it
+	}
+	back := waitEvent(t, rec, "engine back", func(ev Event) bool { return ev.Type == EventEngine && ev.Reason == "" })
+	for _, svc := range []string{"cache", "db"} {
+		waitEvent(t, rec, svc+" ready again", func(ev Event) bool { return isPhase(svc, PhaseReady)(ev) && ev.Time.After(back.Time) })
+	}
+	if n := runningContainers(t, f); n != 2 {
+		t.Errorf("%d services running after the engine came back, want 2", n)
+	}
+	opts.Controls.Quit(false)
+	<-done
+}

@@ -394,7 +394,8 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 // isStaleTask recognises containerd's refusal to start a container whose
 // task survived an engine that died while starting it.
 func isStaleTask(err error) bool {
-	return strings.Contains(err.Error(), "task") && strings.Contains(err.Error(), "already exists")
+	return errors.Is(err, docker.ErrStaleTask) ||
+		(strings.Contains(err.Error(), "task") && strings.Contains(err.Error(), "already exists"))
 }
 
 func isPortConflict(err error) bool {

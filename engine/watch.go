@@ -209,21 +209,48 @@ func (s *Session) resync(ctx context.Context) {
 		}
 		c, err := s.docker.Inspect(ctx, id)
 		switch {
+		case errors.Is(err, docker.ErrNotFound) && !ps.Job:
+			// Gone with the engine's data (a reset Docker Desktop): made
+			// again from the plan; Watch sees it start and probes it.
+			s.emit(Event{Type: EventLog, Source: "parity", Line: ps.Name + ": its container is gone after the engine came back; making it again"})
+			next, err := s.upService(ctx, ps)
+			if err != nil {
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: err.Error()})
+				continue
+			}
+			s.probeAndFollow(ctx, next, s.id(ps.Name))
 		case err != nil:
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: "container gone: " + err.Error()})
 		case !c.Running && ps.Job && c.ExitCode == 0:
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseDone})
-		case !c.Running:
+		case !c.Running && ps.Job:
 			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseExited, ExitCode: c.ExitCode, LastLogs: s.lastLogs(ctx, id, 20)})
+		case !c.Running:
+			// An engine restarting without live restore stops every
+			// container: the service was lost with the engine, not
+			// stopped by anyone, so it is started again and probed (its
+			// start event came before Watch listens again).
+			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseStarting, Reason: "the engine stopped it when it restarted"})
+			if err := s.docker.Start(ctx, id); err != nil {
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseFailed, Reason: "start again after the engine restarted: " + err.Error(), LastLogs: s.lastLogs(ctx, id, 20)})
+				continue
+			}
+			fallthrough
 		default:
-			go func() {
-				wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-				defer cancel()
-				_ = s.settle(wctx, ps)
-			}()
-			go s.followService(ctx, ps, id, time.Now())
+			s.probeAndFollow(ctx, ps, id)
 		}
 	}
+}
+
+// probeAndFollow waits in the background until a (re)started service
+// answers, and follows its logs from now on.
+func (s *Session) probeAndFollow(ctx context.Context, ps *plannedService, id string) {
+	go func() {
+		wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+		defer cancel()
+		_ = s.settle(wctx, ps)
+	}()
+	go s.followService(ctx, ps, id, time.Now())
 }
 
 // logTails keeps each service's last log lines, for the report of a

@@ -13,6 +13,9 @@ import (
 
 // DownResult says what Down removed.
 type DownResult struct {
+	// App is the app an earlier parity left running (killed before it
+	// could stop it), stopped by down; "" when there was none.
+	App        string
 	Containers []string
 	Networks   []string
 	Volumes    []string
@@ -49,6 +52,10 @@ func Down(ctx context.Context, opts Options, volumes bool) (DownResult, error) {
 
 func down(ctx context.Context, client docker.Client, stateDir, project string, extraLabels map[string]string, volumes bool) (DownResult, error) {
 	var res DownResult
+	if r := orphanApp(stateDir, project); r != nil {
+		res.App = r.describe()
+		stopOrphan(stateDir, project, r, defaultStopTimeout)
+	}
 	sel := map[string]string{}
 	for k, v := range extraLabels {
 		sel[k] = v

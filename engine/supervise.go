@@ -115,6 +115,9 @@ type supervisor struct {
 
 func (sup *supervisor) run(ctx context.Context) (UpResult, error) {
 	s := sup.s
+	if r := orphanApp(s.stateDir, s.project.Name); r != nil && len(s.AppCommand()) == 0 {
+		s.warn(fmt.Sprintf("an app started by an earlier parity is still running (%s): parity was stopped before it could stop it; `parity down` stops it", r.describe()))
+	}
 	if err := s.UpAndWait(ctx); err != nil {
 		if sup.opts.Hold && ctx.Err() == nil {
 			<-ctx.Done() // the live view shows the failure until quit

@@ -60,6 +60,9 @@ func runDown(ctx context.Context, io *streams, g *globalOptions, o *downOptions)
 	}
 	eo.ProjectName = project
 	res, err := engine.Down(ctx, eo, o.volumes)
+	if res.App != "" {
+		fmt.Fprintln(io.Out, "stopped the app an earlier parity left running:", res.App)
+	}
 	for _, c := range res.Containers {
 		fmt.Fprintln(io.Out, "removed container", c)
 	}
@@ -72,7 +75,7 @@ func runDown(ctx context.Context, io *streams, g *globalOptions, o *downOptions)
 	if err != nil {
 		return err
 	}
-	if len(res.Containers)+len(res.Networks)+len(res.Volumes) == 0 {
+	if len(res.Containers)+len(res.Networks)+len(res.Volumes) == 0 && res.App == "" {
 		fmt.Fprintf(io.Out, "nothing to remove for project %s\n", project)
 	}
 	return nil

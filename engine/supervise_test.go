@@ -358,31 +358,6 @@ func kafkaProject() *manifest.Project {
 	}
 }
 
-// grabOnce plays a program that takes a service's host port between
-// planning and its first start.
-type grabOnce struct {
-	*docker.Fake
-	service, port string
-	mu            sync.Mutex
-	grabbed       net.Listener
-}
-
-func (g *grabOnce) Start(ctx context.Context, id string) error {
-	spec, _ := g.Spec(id)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if spec.Labels[LabelService] == g.service && g.grabbed == nil {
-		b := spec.Ports[g.port]
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", b.HostPort))
-		if err != nil {
-			return fmt.Errorf("test could not grab %d: %w", b.HostPort, err)
-		}
-		g.grabbed = l
-		return fmt.Errorf("driver failed programming external connectivity: Bind for 127.0.0.1:%d failed: port is already allocated", b.HostPort)
-	}
-	return g.Fake.Start(ctx, id)
-}
-
 // A port taken while starting re-plans: Kafka then advertises the new
 // port, not the one it could not have (patching the plan missed that).
 func TestAPortTakenWhileStartingReplansKafkasAdvertisedListener(t *testing.T) {
@@ -455,18 +430,12 @@ func (s *staleOnce) Start(ctx context.Context, id string) error {
 func TestAContainerRemovedFromOutsideIsReportedAndRestartMakesItAgain(t *testing.T) {
 	f := fakeWithImages()
 	rec := &recorder{}
-	opts := upProject(t, f)
-	opts.Controls, opts.Hold = NewControls(), true
-	done := make(chan error, 1)
-	go func() { _, err := Up(context.Background(), opts, rec.sink); done <- err }()
-	waitEvent(t, rec, "db ready", isPhase("db", PhaseReady))
-	waitEvent(t, rec, "cache ready", isPhase("cache", PhaseReady))
+	opts, done := heldUp(t, f, rec)
 	cs, _ := f.Containers(context.Background(), map[string]string{LabelProject: "shop", LabelService: "db"})
 	if len(cs) != 1 {
 		t.Fatalf("%d db containers", len(cs))
 	}
 	// docker rm -f: die, then destroy.
-	waitFor(t, func() bool { return f.Subscribers() > 0 })
 	f.Exit(cs[0].ID, 137)
 	if err := f.Remove(context.Background(), cs[0].ID); err != nil {
 		t.Fatal(err)
@@ -485,6 +454,21 @@ func TestAContainerRemovedFromOutsideIsReportedAndRestartMakesItAgain(t *testing
 	<-done
 }
 
+// heldUp runs Up as the live view does (Hold, with controls) until the
+// test quits it, and waits until both services answer and the engine's
+// events are followed.
+func heldUp(t *testing.T, f *docker.Fake, rec *recorder) (UpOptions, <-chan error) {
+	t.Helper()
+	opts := upProject(t, f)
+	opts.Controls, opts.Hold = NewControls(), true
+	done := make(chan error, 1)
+	go func() { _, err := Up(context.Background(), opts, rec.sink); done <- err }()
+	waitEvent(t, rec, "cache ready", isPhase("cache", PhaseReady))
+	waitEvent(t, rec, "db ready", isPhase("db", PhaseReady))
+	waitFor(t, func() bool { return f.Subscribers() > 0 })
+	return opts, done
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -501,12 +485,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestAnEngineThatStopsAnsweringIsReportedAndRejoined(t *testing.T) {
 	f := fakeWithImages()
 	rec := &recorder{}
-	opts := upProject(t, f)
-	opts.Controls, opts.Hold = NewControls(), true
-	done := make(chan error, 1)
-	go func() { _, err := Up(context.Background(), opts, rec.sink); done <- err }()
-	waitEvent(t, rec, "db ready", isPhase("db", PhaseReady))
-	waitFor(t, func() bool { return f.Subscribers() > 0 })
+	opts, done := heldUp(t, f, rec)
 	lostAt := time.Now()
 	f.SetUnreachable(true)
 	lost := waitEvent(t, rec, "engine lost", func(ev Event) bool { return ev.Type == EventEngine && ev.Reason != "" })
@@ -542,13 +521,7 @@ func TestAnAppEnvironmentTooLargeForExecStartsNothing(t *testing.T) {
 func TestServicesStoppedByAnEngineRestartAreStartedAgain(t *testing.T) {
 	f := fakeWithImages()
 	rec := &recorder{}
-	opts := upProject(t, f)
-	opts.Controls, opts.Hold = NewControls(), true
-	done := make(chan error, 1)
-	go func() { _, err := Up(context.Background(), opts, rec.sink); done <- err }()
-	waitEvent(t, rec, "cache ready", isPhase("cache", PhaseReady))
-	waitEvent(t, rec, "db ready", isPhase("db", PhaseReady))
-	waitFor(t, func() bool { return f.Subscribers() > 0 })
+	opts, done := heldUp(t, f, rec)
 	f.SetUnreachable(true)
 	waitEvent(t, rec, "engine lost", func(ev Event) bool { return ev.Type == EventEngine && ev.Reason != "" })
 	f.SetUnreachable(false)

@@ -476,20 +476,21 @@ func TestUpAndWaitProbesEachServiceAsSoonAsItStarted(t *testing.T) {
 	}
 }
 
-// grabbingEngine plays a program that takes db's port between planning
-// and starting.
-type grabbingEngine struct {
+// grabOnce plays a program that takes a service's host port between
+// planning and its first start.
+type grabOnce struct {
 	*docker.Fake
-	mu      sync.Mutex
-	grabbed net.Listener
+	service, port string
+	mu            sync.Mutex
+	grabbed       net.Listener
 }
 
-func (g *grabbingEngine) Start(ctx context.Context, id string) error {
+func (g *grabOnce) Start(ctx context.Context, id string) error {
 	spec, _ := g.Spec(id)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if spec.Labels[LabelService] == "db" && g.grabbed == nil {
-		b := spec.Ports["5432/tcp"]
+	if spec.Labels[LabelService] == g.service && g.grabbed == nil {
+		b := spec.Ports[g.port]
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", b.HostPort))
 		if err != nil {
 			return fmt.Errorf("test could not grab %d: %w", b.HostPort, err)
@@ -501,7 +502,7 @@ func (g *grabbingEngine) Start(ctx context.Context, id string) error {
 }
 
 func TestAPortGrabbedWhileStartingMovesTheServiceToAFreeOne(t *testing.T) {
-	g := &grabbingEngine{Fake: fakeWithImages()}
+	g := &grabOnce{Fake: fakeWithImages(), service: "db", port: "5432/tcp"}
 	rec := &recorder{}
 	s := testSession(t, quickstart(), g.Fake, rec, "")
 	s.docker = g

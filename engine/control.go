@@ -13,10 +13,10 @@ import (
 	"github.com/parity-dev/parity/engine/docker"
 )
 
-// Restart restarts a service's container; Watch then probes it until it
+// restart restarts a service's container; watchEngine then probes it until it
 // answers again. A container removed from outside parity is made again,
 // with its data volume, and waited for.
-func (s *Session) Restart(ctx context.Context, source string) error {
+func (s *Session) restart(ctx context.Context, source string) error {
 	p, _, _ := s.snapshot()
 	if p == nil || p.service(source) == nil {
 		return fmt.Errorf("restart %s: no such service", source)
@@ -33,7 +33,7 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 	}
 	if gone {
 		// Removed from outside (docker rm -f): made again from the plan,
-		// on its data volume; Watch sees it start and probes it.
+		// on its data volume; watchEngine sees it start and probes it.
 		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: its container was removed; making it again (its data volume is kept)", source)})
 		if _, err := s.upService(ctx, ps); err != nil {
 			return fmt.Errorf("restart %s: %w", source, err)
@@ -41,7 +41,7 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 		return nil
 	}
 	s.emit(Event{Type: EventPhase, Source: source, Phase: PhaseRestarting})
-	// Watch sees the restart's die and start events: the die is expected,
+	// watchEngine sees the restart's die and start events: the die is expected,
 	// the start is probed until the service answers again.
 	s.watch.expectDie(source)
 	if err := s.docker.Restart(ctx, id, 10*time.Second); err != nil {
@@ -50,13 +50,13 @@ func (s *Session) Restart(ctx context.Context, source string) error {
 	return nil
 }
 
-// ShellCommand is an interactive, already authenticated client inside the
+// shellCommand is an interactive, already authenticated client inside the
 // service's container (psql, redis-cli), run through the docker CLI. The
 // password reaches the client only through environments: `docker exec -e
 // NAME` without a value makes the docker CLI read NAME from its own
 // environment, set here, so neither its command line nor the client's,
 // both visible to every user of the host through ps, holds it.
-func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
+func (s *Session) shellCommand(source string) (*exec.Cmd, error) {
 	p, _, _ := s.snapshot()
 	id := s.id(source)
 	if p == nil || p.service(source) == nil || id == "" {
@@ -84,8 +84,8 @@ func (s *Session) ShellCommand(source string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// URL is the service's real connection URL, "" when it has none.
-func (s *Session) URL(source string) string {
+// serviceURL is the service's real connection URL, "" when it has none.
+func (s *Session) serviceURL(source string) string {
 	s.planMu.RLock()
 	defer s.planMu.RUnlock()
 	if s.plan == nil {

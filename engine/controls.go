@@ -59,7 +59,7 @@ func (c *Controls) Restart(ctx context.Context, source string) error {
 	if s == nil {
 		return errNotUp
 	}
-	return s.Restart(ctx, source)
+	return s.restart(ctx, source)
 }
 
 // ShellCommand is an authenticated client inside the service's container.
@@ -68,13 +68,13 @@ func (c *Controls) ShellCommand(source string) (*exec.Cmd, error) {
 	if s == nil {
 		return nil, errNotUp
 	}
-	return s.ShellCommand(source)
+	return s.shellCommand(source)
 }
 
 // URL is the service's connection URL, "" when it has none.
 func (c *Controls) URL(source string) string {
 	if s := c.session(); s != nil {
-		return s.URL(source)
+		return s.serviceURL(source)
 	}
 	return ""
 }

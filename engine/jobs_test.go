@@ -65,7 +65,7 @@ func TestAJobThatExitsZeroBeforeTheFirstLookIsDoneAndWhatWaitsForItStartsAfter(t
 		}
 		return nil
 	}
-	if err := s.UpAndWait(context.Background()); err != nil {
+	if err := s.startAndWait(context.Background()); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 
@@ -93,7 +93,7 @@ func TestAJobThatExitsZeroBeforeTheFirstLookIsDoneAndWhatWaitsForItStartsAfter(t
 	}
 
 	// WaitReady (as after a plain Up) takes the exited job as done, too.
-	if err := s.WaitReady(context.Background()); err != nil {
+	if err := s.waitReady(context.Background()); err != nil {
 		t.Errorf("wait ready after the job completed: %v", err)
 	}
 	// So does status.
@@ -119,7 +119,7 @@ func TestAFailingJobFailsUpWithItsExitCodeAndLogsAndWhatWaitsForItNeverStarts(t 
 	rec := &recorder{}
 	s := testSession(t, withJob(), f, rec, "")
 	s.opts.Timeout = 10 * time.Minute // failing fast is the point
-	err := s.UpAndWait(context.Background())
+	err := s.startAndWait(context.Background())
 	var se *ServiceError
 	if !errors.As(err, &se) || se.Service != "init" || !se.Exited || se.ExitCode != 3 {
 		t.Fatalf("err = %v, want init's failure with exit code 3", err)
@@ -162,7 +162,7 @@ func TestAJobStillRunningIsWaitedFor(t *testing.T) {
 	rec := &recorder{}
 	s := testSession(t, withJob(), f, rec, "")
 	errc := make(chan error, 1)
-	go func() { errc <- s.UpAndWait(context.Background()) }()
+	go func() { errc <- s.startAndWait(context.Background()) }()
 	id := <-started
 	// Up cannot finish while the job runs: once parity has looked at the
 	// running job a few times, up must still be going.
@@ -272,7 +272,7 @@ func TestABuiltDatabaseIsBuiltFromTheMirroredBaseAndRunsAsItsKind(t *testing.T) 
 func TestABuildWhoseBaseCannotBePulledFailsNamingTheService(t *testing.T) {
 	f := docker.NewFake() // the mirror has nothing
 	s := testSession(t, builtDB(t), f, &recorder{}, "")
-	err := s.Up(context.Background())
+	err := s.start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "postgres:16") || !strings.Contains(err.Error(), "service db") {
 		t.Fatalf("err = %v, want the pull of the base for db to fail", err)
 	}

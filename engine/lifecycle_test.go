@@ -495,7 +495,7 @@ func lifecycleCell(t *testing.T, k lifecycleKind, auth, step string) {
 	}
 
 	s1 := lifecycleSession(t, lifecycleProject(k, auth, first), f, stateDir)
-	if err := s1.UpAndWait(ctx); err != nil {
+	if err := s1.startAndWait(ctx); err != nil {
 		t.Fatalf("first up: %v", err)
 	}
 	o1 := observe(t, k, s1, f)
@@ -513,7 +513,7 @@ func lifecycleCell(t *testing.T, k lifecycleKind, auth, step string) {
 		second = changedPassword
 	}
 	s2 := lifecycleSession(t, lifecycleProject(k, auth, second), f, stateDir)
-	err := s2.UpAndWait(ctx)
+	err := s2.startAndWait(ctx)
 	vol := volumeName(lifecycleProj, "svc")
 
 	if auth == authChanged && k.inData && k.volume && step != stepDownVolumes {
@@ -720,13 +720,13 @@ func TestLifecycleSharedPasswordVariable(t *testing.T) {
 			f := docker.NewFake()
 			stateDir := t.TempDir()
 			s1 := lifecycleSession(t, sharedProject(), f, stateDir)
-			if err := s1.UpAndWait(ctx); err != nil {
+			if err := s1.startAndWait(ctx); err != nil {
 				t.Fatalf("first up: %v", err)
 			}
 			pw1 := sharedPasswords(t, s1, f)
 			stepBetween(t, step, f, stateDir)
 			s2 := lifecycleSession(t, sharedProject(), f, stateDir)
-			if err := s2.UpAndWait(ctx); err != nil {
+			if err := s2.startAndWait(ctx); err != nil {
 				t.Fatalf("second up: %v", err)
 			}
 			pw2 := sharedPasswords(t, s2, f)
@@ -754,7 +754,7 @@ func TestLifecycleSharedVariableFromOlderStateKeepsTheDatasPassword(t *testing.T
 	run.proj.Services = slices.DeleteFunc(run.proj.Services, func(svc manifest.Service) bool { return svc.Name == "mq" })
 	delete(run.proj.Services[0].Environment, "AMQP_URL")
 	s1 := lifecycleSession(t, run, f, stateDir)
-	if err := s1.UpAndWait(ctx); err != nil {
+	if err := s1.startAndWait(ctx); err != nil {
 		t.Fatalf("first up: %v", err)
 	}
 	// Rewrite the state and the labels as an older parity left them: a
@@ -786,7 +786,7 @@ func TestLifecycleSharedVariableFromOlderStateKeepsTheDatasPassword(t *testing.T
 	}
 
 	s2 := lifecycleSession(t, run, f, stateDir)
-	if err := s2.UpAndWait(ctx); err != nil {
+	if err := s2.startAndWait(ctx); err != nil {
 		t.Fatalf("up on an older project's data: %v", err)
 	}
 	if pw := sharedPasswords(t, s2, f); pw != old["db"] {

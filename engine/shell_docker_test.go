@@ -51,7 +51,7 @@ func TestDockerShellKeepsPasswordsOutOfEveryCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpAndWait(ctx); err != nil {
+	if err := s.startAndWait(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 	secrets := stateSecrets(t, stateDir, project)
@@ -64,7 +64,7 @@ func TestDockerShellKeepsPasswordsOutOfEveryCommandLine(t *testing.T) {
 		{"cache", "PING\n", "PONG", "redis-cli"},
 	} {
 		t.Run(tc.service, func(t *testing.T) {
-			cmd, err := s.ShellCommand(tc.service)
+			cmd, err := s.shellCommand(tc.service)
 			if err != nil {
 				t.Fatal(err)
 			}

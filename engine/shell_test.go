@@ -26,7 +26,7 @@ func TestShellCommandPassesThePasswordOnlyThroughTheEnvironment(t *testing.T) {
 		if secret == "" {
 			t.Fatalf("%s has no password to hide", tc.service)
 		}
-		cmd, err := s.ShellCommand(tc.service)
+		cmd, err := s.shellCommand(tc.service)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -118,7 +118,7 @@ func (sup *supervisor) run(ctx context.Context) (UpResult, error) {
 	if r := orphanApp(s.stateDir, s.project.Name); r != nil && len(s.AppCommand()) == 0 {
 		s.warn(fmt.Sprintf("an app started by an earlier parity is still running (%s): parity was stopped before it could stop it; `parity down` stops it", r.describe()))
 	}
-	if err := s.UpAndWait(ctx); err != nil {
+	if err := s.startAndWait(ctx); err != nil {
 		if sup.opts.Hold && ctx.Err() == nil {
 			<-ctx.Done() // the live view shows the failure until quit
 		}
@@ -138,8 +138,8 @@ func (sup *supervisor) supervise(ctx context.Context) (UpResult, error) {
 	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Add(2)
-	go func() { defer bg.Done(); s.FollowLogs(logCtx, s.upStarted) }()
-	go func() { defer bg.Done(); s.Watch(logCtx) }()
+	go func() { defer bg.Done(); s.followLogs(logCtx, s.upStarted) }()
+	go func() { defer bg.Done(); s.watchEngine(logCtx) }()
 	defer func() { stopLogs(); bg.Wait() }()
 
 	var restart <-chan struct{}
@@ -284,7 +284,7 @@ func Run(ctx context.Context, opts RunOptions, sink Sink) (int, error) {
 		return 0, err
 	}
 	s.execArgv = opts.Command
-	if err := s.UpAndWait(ctx); err != nil {
+	if err := s.startAndWait(ctx); err != nil {
 		return 0, err
 	}
 	env, _, err := s.Env(ctx)

@@ -366,7 +366,7 @@ func TestAPortTakenWhileStartingReplansKafkasAdvertisedListener(t *testing.T) {
 	g := &grabOnce{Fake: f, service: "queue", port: "9092/tcp"}
 	s := testSession(t, kafkaProject(), f, &recorder{}, "")
 	s.docker = g
-	if err := s.UpAndWait(context.Background()); err != nil {
+	if err := s.startAndWait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	defer g.grabbed.Close()
@@ -397,7 +397,7 @@ func TestAStaleTaskAfterAnEngineCrashIsRecreated(t *testing.T) {
 	var once sync.Once
 	st := &staleOnce{Fake: f, once: &once}
 	s.docker = st
-	if err := s.UpAndWait(context.Background()); err != nil {
+	if err := s.startAndWait(context.Background()); err != nil {
 		t.Fatalf("up after a stale task: %v", err)
 	}
 	warned := false

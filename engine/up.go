@@ -48,15 +48,15 @@ func (e *ServiceError) Error() string {
 
 func (e *ServiceError) Unwrap() error { return e.Err }
 
-// Up makes every service run at its pinned version and waits until each
-// answers. It is idempotent: containers whose configuration is unchanged
+// start makes every service run at its pinned version, waiting only for
+// what a job needs before it runs. It is idempotent: containers whose configuration is unchanged
 // are reused (started if stopped), changed ones are recreated with their
 // data volume kept.
-func (s *Session) Up(ctx context.Context) error { return s.up(ctx, false) }
+func (s *Session) start(ctx context.Context) error { return s.up(ctx, false) }
 
-// UpAndWait is Up followed by WaitReady, except that each service is probed
+// startAndWait is start followed by waitReady, except that each service is probed
 // as soon as its own container has started, not after the slowest one has.
-func (s *Session) UpAndWait(ctx context.Context) error { return s.up(ctx, true) }
+func (s *Session) startAndWait(ctx context.Context) error { return s.up(ctx, true) }
 
 func (s *Session) up(ctx context.Context, wait bool) error {
 	s.upStarted = time.Now()
@@ -496,9 +496,9 @@ func (s *Session) id(service string) string {
 	return s.ids[service]
 }
 
-// WaitReady probes every container in parallel until it answers, failing
+// waitReady probes every container in parallel until it answers, failing
 // fast — with its exit code and last log lines — when a container exits.
-func (s *Session) WaitReady(ctx context.Context) error {
+func (s *Session) waitReady(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	containers := s.currentPlan().containers()
@@ -659,9 +659,9 @@ func orDefault(s, d string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// FollowLogs streams every container's output as log events until ctx
-// ends or the containers stop; Watch follows a restarted container again.
-func (s *Session) FollowLogs(ctx context.Context, since time.Time) {
+// followLogs streams every container's output as log events until ctx
+// ends or the containers stop; watchEngine follows a restarted container again.
+func (s *Session) followLogs(ctx context.Context, since time.Time) {
 	var wg sync.WaitGroup
 	for _, ps := range s.currentPlan().containers() {
 		id := s.id(ps.Name)
@@ -687,9 +687,6 @@ func (s *Session) followService(ctx context.Context, ps *plannedService, id stri
 		s.emit(Event{Type: EventLog, Source: ps.Name, Stream: l.Stream, Line: l.Text, Time: l.Time})
 	})
 }
-
-// Stop stops (does not remove) the project's containers.
-func (s *Session) Stop(ctx context.Context) error { return s.stop(ctx, nil) }
 
 // stop stops the project's containers, each with the usual grace period,
 // or at once when force is closed (a second Ctrl-C).

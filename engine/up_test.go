@@ -69,10 +69,10 @@ func fakeWithImages() *docker.Fake {
 func up(t *testing.T, s *Session) {
 	t.Helper()
 	ctx := context.Background()
-	if err := s.Up(ctx); err != nil {
+	if err := s.start(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	if err := s.WaitReady(ctx); err != nil {
+	if err := s.waitReady(ctx); err != nil {
 		t.Fatalf("wait ready: %v", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestUpReusesUnchangedContainersAndStartsStoppedOnes(t *testing.T) {
 	}
 
 	s := testSession(t, quickstart(), f, &recorder{}, stateDir)
-	if err := s.Stop(context.Background()); err != nil {
+	if err := s.stop(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	starts := f.CallCount("Start")
@@ -193,7 +193,7 @@ func TestUpNeverTouchesAContainerItDidNotCreate(t *testing.T) {
 	rec := &recorder{}
 	s := testSession(t, quickstart(), f, rec, "")
 	up(t, s)
-	if err := s.Stop(context.Background()); err != nil {
+	if err := s.stop(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := down(context.Background(), f, s.stateDir, "shop", nil, true); err != nil {
@@ -218,7 +218,7 @@ func TestUpRefusesAVolumeItDidNotCreate(t *testing.T) {
 	if err := f.CreateVolume(context.Background(), "parity-shop-db-data", nil); err != nil {
 		t.Fatal(err)
 	}
-	err := testSession(t, quickstart(), f, &recorder{}, "").Up(context.Background())
+	err := testSession(t, quickstart(), f, &recorder{}, "").start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "parity-shop-db-data") || !strings.Contains(err.Error(), "not created by parity") {
 		t.Fatalf("err = %v, want a refusal naming the volume", err)
 	}
@@ -231,7 +231,7 @@ func TestUpRefusesDataInitialisedWithAnotherPassword(t *testing.T) {
 	f := fakeWithImages()
 	up(t, testSession(t, quickstart(), f, &recorder{}, ""))
 	// A fresh state dir: the password that initialised the data is lost.
-	err := testSession(t, quickstart(), f, &recorder{}, t.TempDir()).Up(context.Background())
+	err := testSession(t, quickstart(), f, &recorder{}, t.TempDir()).start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "another password") || !strings.Contains(err.Error(), "parity down --volumes") {
 		t.Fatalf("err = %v, want it to explain the password mismatch and the fix", err)
 	}
@@ -255,10 +255,10 @@ func TestWaitReadyFailsFastWithTheLastLogLinesWhenAServiceExits(t *testing.T) {
 		}
 		return nil
 	}
-	if err := s.Up(context.Background()); err != nil {
+	if err := s.start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	err := s.WaitReady(context.Background())
+	err := s.waitReady(context.Background())
 	var se *ServiceError
 	if !errors.As(err, &se) || se.Service != "db" || !se.Exited || se.ExitCode != 1 {
 		t.Fatalf("err = %v, want db exited with code 1", err)
@@ -342,7 +342,7 @@ func TestTwoUpsAtOnceDoNotCreateDuplicates(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = testSession(t, quickstart(), f, &recorder{}, stateDir).Up(context.Background())
+			errs[i] = testSession(t, quickstart(), f, &recorder{}, stateDir).start(context.Background())
 		}()
 	}
 	wg.Wait()
@@ -365,7 +365,7 @@ func TestWatchReportsACrashAfterReadyAndProbesARestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
-	go func() { s.Watch(ctx); close(done) }()
+	go func() { s.watchEngine(ctx); close(done) }()
 
 	waitEvent := func(what string, ok func(Event) bool) {
 		t.Helper()
@@ -391,7 +391,7 @@ func TestWatchReportsACrashAfterReadyAndProbesARestart(t *testing.T) {
 			startsBefore++
 		}
 	}
-	if err := s.Restart(ctx, "db"); err != nil {
+	if err := s.restart(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent("ready again after restart", func(ev Event) bool {
@@ -434,21 +434,21 @@ func TestControllerCallsDuringUpAreSafe(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				_ = s.URL("db")
+				_ = s.serviceURL("db")
 				_ = s.Summary()
-				_ = s.Restart(context.Background(), "nope")
+				_ = s.restart(context.Background(), "nope")
 			}
 		}
 	}()
 	up(t, s)
 	close(stop)
 	<-done
-	if !strings.HasPrefix(s.URL("db"), "postgres://app:") {
-		t.Errorf("URL after up: %q", s.URL("db"))
+	if !strings.HasPrefix(s.serviceURL("db"), "postgres://app:") {
+		t.Errorf("URL after up: %q", s.serviceURL("db"))
 	}
 }
 
-// UpAndWait probes each service as soon as its own container started: db
+// startAndWait probes each service as soon as its own container started: db
 // answers while cache's start has not even returned.
 func TestUpAndWaitProbesEachServiceAsSoonAsItStarted(t *testing.T) {
 	f := fakeWithImages()
@@ -471,7 +471,7 @@ func TestUpAndWaitProbesEachServiceAsSoonAsItStarted(t *testing.T) {
 		}
 		return nil
 	}
-	if err := s.UpAndWait(context.Background()); err != nil {
+	if err := s.startAndWait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -506,7 +506,7 @@ func TestAPortGrabbedWhileStartingMovesTheServiceToAFreeOne(t *testing.T) {
 	rec := &recorder{}
 	s := testSession(t, quickstart(), g.Fake, rec, "")
 	s.docker = g
-	if err := s.UpAndWait(context.Background()); err != nil {
+	if err := s.startAndWait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	defer g.grabbed.Close()

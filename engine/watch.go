@@ -62,13 +62,13 @@ const heartbeat = 500 * time.Millisecond
 // errEngineSilent is why a quiet event stream is given up.
 var errEngineSilent = errors.New("the engine does not answer")
 
-// Watch follows the project's containers after up until ctx ends, from the
+// watchEngine follows the project's containers after up until ctx ends, from the
 // engine's event stream rather than by polling: a service that dies is
 // reported with its exit code and last log lines; one that starts again is
 // probed until it answers and its logs are followed again; an engine that
 // goes away (or stops answering) is reported, and watched again once it
 // answers, every service probed again.
-func (s *Session) Watch(ctx context.Context) {
+func (s *Session) watchEngine(ctx context.Context) {
 	delay := 250 * time.Millisecond
 	for ctx.Err() == nil {
 		streamCtx, cancelStream := context.WithCancelCause(ctx)
@@ -211,7 +211,7 @@ func (s *Session) resync(ctx context.Context) {
 		switch {
 		case errors.Is(err, docker.ErrNotFound) && !ps.Job:
 			// Gone with the engine's data (a reset Docker Desktop): made
-			// again from the plan; Watch sees it start and probes it.
+			// again from the plan; watchEngine sees it start and probes it.
 			s.emit(Event{Type: EventLog, Source: "parity", Line: ps.Name + ": its container is gone after the engine came back; making it again"})
 			next, err := s.upService(ctx, ps)
 			if err != nil {

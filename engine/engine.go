@@ -435,12 +435,3 @@ func environMap(environ []string) map[string]string {
 	}
 	return m
 }
-
-// SetSink replaces where events go; the live view is made after the session
-// it controls, so it plugs itself in here.
-func (s *Session) SetSink(sink Sink) {
-	if sink == nil {
-		sink = func(Event) {}
-	}
-	s.sink = sink
-}

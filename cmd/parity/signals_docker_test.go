@@ -408,3 +408,35 @@ func TestDockerAServiceRemovedFromOutsideIsReportedAndComesBack(t *testing.T) {
 		t.Errorf("exit %d, want 130", code)
 	}
 }
+
+// kill -9 of parity at each phase of up (creating, starting, app running)
+// leaves only labelled objects and no lock: the next up recovers (reuses,
+// starts or recreates what exists) and the next down finds everything.
+func TestDockerKill9AtEachPhaseTheNextUpRecovers(t *testing.T) {
+	for _, phase := range []string{"cache: creating", "cache: starting", "app-is-up"} {
+		t.Run(strings.ReplaceAll(phase, ": ", "-"), func(t *testing.T) {
+			e := newEnv(t)
+			p := e.start("up", "--no-tui", "--", "sh", "-c", "printf '%s-up\\n' app-is; while :; do sleep 0.1; done")
+			p.waitOutput(phase)
+			p.signal(syscall.SIGKILL)
+			_, _ = p.exit()
+			for name, c := range e.containers() {
+				labels := c["Config"].(map[string]any)["Labels"].(map[string]any)
+				if labels["dev.parity.project"] != e.project || labels["dev.parity.service"] == nil {
+					t.Errorf("%s left without parity's labels: %v", name, labels)
+				}
+			}
+			r := e.run(signalsManifest, "up", "--detach")
+			if r.code != 0 {
+				t.Fatalf("the up after kill -9 at %q: exit %d\n%s", phase, r.code, r.stderr)
+			}
+			if n := len(e.containers()); n != 1 {
+				t.Errorf("%d containers after recovering, want 1", n)
+			}
+			e.mustRun(signalsManifest, "down")
+			if n := len(e.containers()); n != 0 {
+				t.Errorf("%d containers after down", n)
+			}
+		})
+	}
+}

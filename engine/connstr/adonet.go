@@ -150,7 +150,14 @@ func adoDecode(raw string) string {
 
 // adoEncode quotes a value the way .NET writes one back: in double quotes,
 // with " doubled, when it holds ";", a quote, "=" or surrounding spaces.
+//
+// A value with a backslash goes in single quotes instead: libpq's
+// key=value form reads a backslash as an escape, so `user=\;` would read
+// back as libpq's user ";", while in single quotes it can only be ADO.NET's.
 func adoEncode(v string) string {
+	if strings.Contains(v, `\`) {
+		return `'` + strings.ReplaceAll(v, `'`, `''`) + `'`
+	}
 	if v == "" || !strings.ContainsAny(v, `;"'=`) && strings.TrimFunc(v, func(r rune) bool { return r < 128 && isSpace(byte(r)) }) == v {
 		return v
 	}

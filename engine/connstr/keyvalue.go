@@ -49,6 +49,12 @@ func parseKeyValue(s string) (*kvBody, bool) {
 		if p.key == "" {
 			return nil, false
 		}
+		// libpq's keywords are lower case and it refuses any other: "User"
+		// or "Host" is .NET's spelling, and a string mixing both would read
+		// back as the other form once edited.
+		if !slices.Contains(libpqServerKeys, p.key) && slices.ContainsFunc(libpqServerKeys, func(k string) bool { return strings.EqualFold(k, p.key) }) {
+			return nil, false
+		}
 		ms := i
 		for i < len(s) && isSpace(s[i]) {
 			i++

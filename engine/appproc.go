@@ -177,16 +177,8 @@ func (a *appProcess) signal(sig syscall.Signal) {
 	_ = syscall.Kill(-a.pid, sig)
 }
 
-// forward passes a signal parity received on to an interactive app. A
-// Ctrl-C typed in the terminal has already reached the app, which shares
-// the terminal's foreground process group: sending it again would count as
-// a second Ctrl-C for many programs.
-func (a *appProcess) forward(sig syscall.Signal) {
-	if sig == syscall.SIGINT && inForeground(a.spec.Stdin) {
-		return
-	}
-	a.signal(sig)
-}
+// forward passes a signal parity received on to an interactive app.
+func (a *appProcess) forward(sig syscall.Signal) { a.signal(sig) }
 
 // inForeground reports whether parity is in the foreground process group
 // of the terminal r is.

@@ -299,8 +299,16 @@ func Run(ctx context.Context, opts RunOptions, sink Sink) (int, error) {
 		return commandNotRun(err), err
 	}
 	if a.wait(ctx) != nil {
+		sig := interruptOf(ctx)
+		if sig == syscall.SIGINT && inForeground(opts.Stdin) {
+			// A Ctrl-C typed in the terminal reached the command itself,
+			// which decides what it means: psql cancels a query and goes
+			// on. It is the command's to end, not parity's.
+			<-a.done
+			return a.code, a.err
+		}
 		a.asked.Store(true)
-		a.forward(interruptOf(ctx))
+		a.forward(sig)
 		timer := time.NewTimer(opts.StopTimeout)
 		select {
 		case <-a.done:

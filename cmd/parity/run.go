@@ -25,9 +25,10 @@ func newRunCmd(io *streams, g *globalOptions, runF func(*runOptions) error) *cob
 		Long: `Make sure every backing service is up and answering (as up --detach does),
 then run CMD with the app's environment, connected to this terminal, and
 exit with CMD's exit code. For migrations, tests and one-off scripts.
-SIGTERM, SIGHUP or SIGINT sent to parity are passed on to CMD (a Ctrl-C
-typed in the terminal reaches CMD directly); CMD is killed if it has not
-exited after --stop-timeout, and parity exits 128+N for signal N.`,
+SIGTERM, SIGHUP or SIGINT sent to parity are passed on to CMD, which is
+killed if it has not exited after --stop-timeout; parity then exits 128+N
+for signal N. A Ctrl-C typed in the terminal reaches CMD directly and is
+left to it (psql cancels a query and goes on).`,
 		Example: `  parity run -- go test ./...
   parity run -- bin/rails db:migrate
   parity run -- psql "$DATABASE_URL"    # note: $DATABASE_URL expands in CMD's own shell only with sh -c`,

@@ -199,3 +199,44 @@ func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
 }
+
+// A Ctrl-C typed in the terminal during `parity run` reaches the command
+// itself, which decides what it means (psql cancels a query and goes on):
+// parity must not kill it after --stop-timeout. Here the command outlives
+// three stop timeouts after Ctrl-C and exits 5 on its own; parity exits 5.
+func TestDockerRunLeavesATerminalCtrlCToTheCommand(t *testing.T) {
+	e := newEnv(t)
+	tm := newTmux(t, filepath.Join(t.TempDir(), "tmux.sock"), e.environ())
+	manifest, err := filepath.Abs(signalsManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	exitFile := filepath.Join(dir, "exit")
+	cmdScript := `trap 'echo got-int; i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo outlived; exit 5' INT; printf '%s-up\n' cmd-is; while :; do sleep 0.1; done`
+	text := fmt.Sprintf("#!/bin/sh\ntrap true INT\nexport PARITY_STATE_DIR=%s PARITY_LABELS=%s PARITY_REGISTRY_MIRROR=%s TERM=xterm-256color\n%s -p %s -f %s run --stop-timeout 1s -- sh -c %s\necho $? > %s.tmp && mv %s.tmp %s\n",
+		shellQuote(e.stateDir), shellQuote(testbed.TestLabel+"=1"), shellQuote(e.registry),
+		shellQuote(bins.parity), shellQuote(e.project), shellQuote(manifest), shellQuote(cmdScript),
+		shellQuote(exitFile), shellQuote(exitFile), shellQuote(exitFile))
+	script := filepath.Join(dir, "run.sh")
+	if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm.mustRun("new-session", "-d", "-s", tm.name, "-x", "120", "-y", "35", script, ";",
+		"set-option", "-w", "-t", tm.name, "remain-on-exit", "on")
+	testbed.WaitFor(t, 3*time.Minute, func() (bool, string) {
+		s := tm.screen()
+		return strings.Contains(s, "cmd-is-up"), "the command did not start:\n" + s
+	})
+	tm.mustRun("send-keys", "-t", tm.name, "C-c")
+	exited := func() bool { _, err := os.Stat(exitFile); return err == nil }
+	testbed.WaitFor(t, time.Minute, func() (bool, string) {
+		return exited(), "parity run still running:\n" + tm.screen()
+	})
+	code, _ := os.ReadFile(exitFile)
+	screen := tm.screen()
+	if got := strings.TrimSpace(string(code)); got != "5" || !strings.Contains(screen, "outlived") {
+		t.Errorf("parity run exited %s; want the command's own 5 after it outlived the stop timeout:\n%s", got, screen)
+	}
+	e.mustRun(signalsManifest, "down")
+}

@@ -161,8 +161,10 @@ func (a *appProcess) stopped() <-chan struct{} {
 	ch := make(chan struct{})
 	go func() {
 		<-a.done
-		for syscall.Kill(-a.pid, 0) == nil {
-			time.Sleep(20 * time.Millisecond) // a process group has no exit notification
+		// A process group has no exit notification: poll, for a bounded
+		// time (a zombie whose parent never reaps it stays in the group).
+		for deadline := time.Now().Add(time.Minute); syscall.Kill(-a.pid, 0) == nil && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
 		}
 		close(ch)
 	}()

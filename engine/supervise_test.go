@@ -539,3 +539,44 @@ func TestServicesStoppedByAnEngineRestartAreStartedAgain(t *testing.T) {
 	opts.Controls.Quit(false)
 	<-done
 }
+
+// blockingPull is an engine whose pulls last until they are cancelled.
+type blockingPull struct {
+	*docker.Fake
+	pulling chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingPull) ImagePresent(ctx context.Context, ref string) (bool, error) { return false, nil }
+
+func (b *blockingPull) Pull(ctx context.Context, ref string, progress func(docker.PullProgress)) error {
+	b.once.Do(func() { close(b.pulling) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Ctrl-C while an image is being pulled ends up at once with the
+// interrupt, and leaves nothing running.
+func TestAnInterruptWhilePullingEndsUpAndLeavesNothingRunning(t *testing.T) {
+	f := fakeWithImages()
+	b := &blockingPull{Fake: f, pulling: make(chan struct{})}
+	opts := upProject(t, f, "sleep", "30")
+	opts.Docker = b
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := Up(ctx, opts, (&recorder{}).sink); done <- err }()
+	<-b.pulling
+	cancel(Interrupted(syscall.SIGTERM))
+	select {
+	case err := <-done:
+		var in *Interrupt
+		if !errors.As(err, &in) || in.Signal != syscall.SIGTERM {
+			t.Errorf("up returned %v, want the SIGTERM interrupt", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("up did not end after an interrupt during a pull")
+	}
+	if n := runningContainers(t, f); n != 0 {
+		t.Errorf("%d containers running after an interrupted pull", n)
+	}
+}

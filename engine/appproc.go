@@ -179,9 +179,6 @@ func (a *appProcess) signal(sig syscall.Signal) {
 	_ = syscall.Kill(-a.pid, sig)
 }
 
-// forward passes a signal parity received on to an interactive app.
-func (a *appProcess) forward(sig syscall.Signal) { a.signal(sig) }
-
 // inForeground reports whether parity is in the foreground process group
 // of the terminal r is.
 func inForeground(r io.Reader) bool {

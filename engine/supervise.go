@@ -307,18 +307,7 @@ func Run(ctx context.Context, opts RunOptions, sink Sink) (int, error) {
 			<-a.done
 			return a.code, a.err
 		}
-		a.asked.Store(true)
-		a.forward(sig)
-		timer := time.NewTimer(opts.StopTimeout)
-		select {
-		case <-a.done:
-		case <-timer.C:
-			a.signal(syscall.SIGKILL)
-		case <-opts.Force:
-			a.signal(syscall.SIGKILL)
-		}
-		timer.Stop()
-		<-a.done
+		a.stop(sig, opts.StopTimeout, opts.Force)
 		return a.code, context.Cause(ctx)
 	}
 	return a.code, a.err

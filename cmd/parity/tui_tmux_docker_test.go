@@ -240,3 +240,47 @@ func TestDockerRunLeavesATerminalCtrlCToTheCommand(t *testing.T) {
 	}
 	e.mustRun(signalsManifest, "down")
 }
+
+// After q the view is gone and parity stops the app and the services; an
+// app that ignores the stop signal would hold it for --stop-timeout, and a
+// Ctrl-C then stops at once.
+func TestDockerLiveViewQuitThenCtrlCStopsAtOnce(t *testing.T) {
+	e := newEnv(t)
+	tm := newTmux(t, filepath.Join(t.TempDir(), "tmux.sock"), e.environ())
+	manifest, err := filepath.Abs(signalsManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	exitFile, pidFile := filepath.Join(dir, "exit"), filepath.Join(dir, "pid")
+	app := `echo $$ > "$0"; trap '' INT TERM; while :; do sleep 0.1; done`
+	text := fmt.Sprintf("#!/bin/sh\ntrap true INT\nexport PARITY_STATE_DIR=%s PARITY_LABELS=%s PARITY_REGISTRY_MIRROR=%s TERM=xterm-256color\n%s -p %s -f %s up --stop-timeout 5m -- sh -c %s %s\necho $? > %s.tmp && mv %s.tmp %s\n",
+		shellQuote(e.stateDir), shellQuote(testbed.TestLabel+"=1"), shellQuote(e.registry),
+		shellQuote(bins.parity), shellQuote(e.project), shellQuote(manifest), shellQuote(app), shellQuote(pidFile),
+		shellQuote(exitFile), shellQuote(exitFile), shellQuote(exitFile))
+	script := filepath.Join(dir, "up.sh")
+	if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm.mustRun("new-session", "-d", "-s", tm.name, "-x", "120", "-y", "35", script, ";",
+		"set-option", "-w", "-t", tm.name, "remain-on-exit", "on")
+	testbed.WaitFor(t, 3*time.Minute, func() (bool, string) {
+		s := tm.screen()
+		return strings.Contains(screenRow(s, "app"), "running") && strings.Contains(screenRow(s, "cache"), "ready"), "not running yet:\n" + s
+	})
+	pid := readPid(t, pidFile)
+	tm.mustRun("send-keys", "-t", tm.name, "q")
+	testbed.WaitFor(t, time.Minute, func() (bool, string) {
+		s := tm.screen()
+		return strings.Contains(s, "press Ctrl+C to stop at once"), "no word of the stop after q:\n" + s
+	})
+	tm.mustRun("send-keys", "-t", tm.name, "C-c")
+	exited := func() bool { _, err := os.Stat(exitFile); return err == nil }
+	testbed.WaitFor(t, time.Minute, func() (bool, string) { // the stop timeout is five minutes
+		return exited(), "parity still stopping after Ctrl-C:\n" + tm.screen()
+	})
+	if alive(pid) {
+		t.Errorf("the app (pid %d) survived the forced stop", pid)
+	}
+	e.noneRunning("after q and Ctrl-C")
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -139,6 +140,16 @@ func runLive(ctx context.Context, io *streams, uo engine.UpOptions) error {
 	ctl := engine.NewControls()
 	ui := tui.New(tui.Options{Controller: controller{ctl}, Input: io.In, Output: rawWriter(io.Out), NoColor: io.getenv("NO_COLOR") != ""})
 	uo.Controls, uo.Hold = ctl, true
+	// Once the view is gone the terminal is the shell's again: the stop
+	// that follows says so, and a Ctrl-C then stops at once.
+	force := make(chan struct{})
+	var forceOnce sync.Once
+	forceNow := func() { forceOnce.Do(func() { close(force) }) }
+	uo.Force = force
+	go func() {
+		<-io.Force
+		forceNow()
+	}()
 
 	type upDone struct {
 		res engine.UpResult
@@ -155,7 +166,19 @@ func runLive(ctx context.Context, io *streams, uo engine.UpOptions) error {
 	}()
 	outcome, uiErr := ui.Run()
 	ctl.Quit(outcome == tui.QuitLeave)
-	d := <-done
+	var d upDone
+	select {
+	case d = <-done:
+	default:
+		fmt.Fprintln(io.Err, "parity: stopping (press Ctrl+C to stop at once)")
+		if ctx.Err() == nil { // q, not a signal: the next Ctrl-C is the second
+			go func() {
+				<-ctx.Done()
+				forceNow()
+			}()
+		}
+		d = <-done
+	}
 	if uiErr != nil {
 		return uiErr
 	}

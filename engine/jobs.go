@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/parity-dev/parity/engine/manifest"
 )
@@ -90,50 +89,4 @@ func (s *Session) startInOrder(ctx, waitCtx context.Context, ps *plannedService,
 		}
 	}
 	return s.upService(ctx, ps)
-}
-
-// settle waits until a container is ready, or for a job until it is done.
-func (s *Session) settle(ctx context.Context, ps *plannedService) error {
-	if ps.Job {
-		return s.waitJob(ctx, ps)
-	}
-	return s.waitService(ctx, ps)
-}
-
-// waitJob waits for a one-shot job to exit. Exit 0 is what a job is for,
-// however soon it comes: the job is done. Any other exit is a failure,
-// reported with the exit code and the last log lines.
-func (s *Session) waitJob(ctx context.Context, ps *plannedService) error {
-	start := time.Now()
-	id := s.id(ps.Name)
-	delay := probeFirst
-	running := false
-	for {
-		c, err := s.docker.Inspect(ctx, id)
-		if err != nil {
-			if ctx.Err() != nil {
-				return s.notReady(ps, "still running", ctx.Err())
-			}
-			return fmt.Errorf("inspect %s: %w", ps.Name, err)
-		}
-		if !c.Running && c.State != "created" && c.State != "restarting" {
-			if c.ExitCode == 0 && !c.OOMKilled {
-				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseDone, ReadyIn: time.Since(start)})
-				return nil
-			}
-			return s.exited(ctx, ps, id, c, "")
-		}
-		if !running {
-			running = true
-			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseRunning})
-		}
-		select {
-		case <-ctx.Done():
-			return s.notReady(ps, "still running", ctx.Err())
-		case <-time.After(delay):
-		}
-		if delay *= 2; delay > probeMax {
-			delay = probeMax
-		}
-	}
 }

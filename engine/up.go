@@ -118,11 +118,8 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 			defer wg.Done()
 			ps, err := s.startInOrder(ctx, waitCtx, ps, gates)
 			if err == nil {
-				switch {
-				case ps.Job:
-					err = s.waitJob(waitCtx, ps)
-				case wait || needed[ps.Name]:
-					err = s.waitService(waitCtx, ps)
+				if ps.Job || wait || needed[ps.Name] {
+					err = s.settle(waitCtx, ps)
 				}
 			}
 			g := gates[ps.Name]
@@ -550,12 +547,16 @@ const (
 	probeMax   = 100 * time.Millisecond
 )
 
-func (s *Session) waitService(ctx context.Context, ps *plannedService) error {
+// settle is readiness: one wait loop over the container's state until it
+// is ready — for a one-shot job, until it is done. It fails fast, with the
+// exit code and last log lines, when the container exits (a job: with a
+// code other than 0), and reports each new reason it is still waiting.
+func (s *Session) settle(ctx context.Context, ps *plannedService) error {
 	start := time.Now()
-	t := s.target(ps)
+	check := s.readyCheck(ps)
 	id := s.id(ps.Name)
 	delay := probeFirst
-	lastReason := ""
+	lastReason, running := "", false
 	for {
 		c, err := s.docker.Inspect(ctx, id)
 		if err != nil {
@@ -565,36 +566,36 @@ func (s *Session) waitService(ctx context.Context, ps *plannedService) error {
 			return fmt.Errorf("inspect %s: %w", ps.Name, err)
 		}
 		if !c.Running && c.State != "created" && c.State != "restarting" {
+			if ps.Job && c.ExitCode == 0 && !c.OOMKilled {
+				// Exit 0 is what a job is for, however soon it comes.
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseDone, ReadyIn: time.Since(start)})
+				return nil
+			}
+			if ps.Job {
+				lastReason = ""
+			}
 			return s.exited(ctx, ps, id, c, lastReason)
 		}
-		var perr error
 		switch {
-		case t.health:
-			if c.Health != "healthy" {
-				perr = fmt.Errorf("healthcheck: %s", orDefault(c.Health, "starting"))
+		case ps.Job:
+			if !running {
+				running = true
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseRunning})
 			}
-		case t.probe != nil:
-			pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
-			perr = t.probe(pctx)
-			pcancel()
+			lastReason = "still running"
 		default:
-			if !c.Running {
-				perr = errors.New("not running")
+			perr := check(ctx, c)
+			if perr == nil {
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start)})
+				return nil
 			}
-		}
-		if perr == nil {
-			perr = s.initService(ctx, ps)
-		}
-		if perr == nil {
-			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start)})
-			return nil
-		}
-		if ctx.Err() != nil {
-			return s.notReady(ps, lastReason, ctx.Err())
-		}
-		if reason := shortReason(perr); reason != lastReason {
-			lastReason = reason
-			s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseWaiting, Reason: reason})
+			if ctx.Err() != nil {
+				return s.notReady(ps, lastReason, ctx.Err())
+			}
+			if reason := shortReason(perr); reason != lastReason {
+				lastReason = reason
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseWaiting, Reason: reason})
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -604,6 +605,34 @@ func (s *Session) waitService(ctx context.Context, ps *plannedService) error {
 		if delay *= 2; delay > probeMax {
 			delay = probeMax
 		}
+	}
+}
+
+// readyCheck is how a running container of ps is known to answer: its
+// kind's probe (then its initialisation, such as a bucket to create), its
+// Docker healthcheck, its main port open, or just running.
+func (s *Session) readyCheck(ps *plannedService) func(ctx context.Context, c docker.Container) error {
+	t := s.target(ps)
+	return func(ctx context.Context, c docker.Container) error {
+		var err error
+		switch {
+		case t.health:
+			if c.Health != "healthy" {
+				err = fmt.Errorf("healthcheck: %s", orDefault(c.Health, "starting"))
+			}
+		case t.probe != nil:
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err = t.probe(pctx)
+			cancel()
+		default:
+			if !c.Running {
+				err = errors.New("not running")
+			}
+		}
+		if err == nil {
+			err = s.initService(ctx, ps)
+		}
+		return err
 	}
 }
 

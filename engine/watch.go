@@ -194,7 +194,7 @@ func (s *Session) onContainerEvent(ctx context.Context, ev docker.Event) {
 		go func() {
 			wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 			defer cancel()
-			_ = s.waitService(wctx, ps)
+			_ = s.settle(wctx, ps)
 		}()
 		go s.followService(ctx, ps, ev.ContainerID, ev.Time)
 	}

@@ -207,23 +207,8 @@ func asSlice(v any) []any {
 func TestDockerRunLeavesATerminalCtrlCToTheCommand(t *testing.T) {
 	e := newEnv(t)
 	tm := newTmux(t, filepath.Join(t.TempDir(), "tmux.sock"), e.environ())
-	manifest, err := filepath.Abs(signalsManifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	exitFile := filepath.Join(dir, "exit")
 	cmdScript := `trap 'echo got-int; i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo outlived; exit 5' INT; printf '%s-up\n' cmd-is; while :; do sleep 0.1; done`
-	text := fmt.Sprintf("#!/bin/sh\ntrap true INT\nexport PARITY_STATE_DIR=%s PARITY_LABELS=%s PARITY_REGISTRY_MIRROR=%s TERM=xterm-256color\n%s -p %s -f %s run --stop-timeout 1s -- sh -c %s\necho $? > %s.tmp && mv %s.tmp %s\n",
-		shellQuote(e.stateDir), shellQuote(testbed.TestLabel+"=1"), shellQuote(e.registry),
-		shellQuote(bins.parity), shellQuote(e.project), shellQuote(manifest), shellQuote(cmdScript),
-		shellQuote(exitFile), shellQuote(exitFile), shellQuote(exitFile))
-	script := filepath.Join(dir, "run.sh")
-	if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	tm.mustRun("new-session", "-d", "-s", tm.name, "-x", "120", "-y", "35", script, ";",
-		"set-option", "-w", "-t", tm.name, "remain-on-exit", "on")
+	exitFile := parityInTmux(t, e, tm, "run", "--stop-timeout", "1s", "--", "sh", "-c", cmdScript)
 	testbed.WaitFor(t, 3*time.Minute, func() (bool, string) {
 		s := tm.screen()
 		return strings.Contains(s, "cmd-is-up"), "the command did not start:\n" + s
@@ -247,23 +232,9 @@ func TestDockerRunLeavesATerminalCtrlCToTheCommand(t *testing.T) {
 func TestDockerLiveViewQuitThenCtrlCStopsAtOnce(t *testing.T) {
 	e := newEnv(t)
 	tm := newTmux(t, filepath.Join(t.TempDir(), "tmux.sock"), e.environ())
-	manifest, err := filepath.Abs(signalsManifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	exitFile, pidFile := filepath.Join(dir, "exit"), filepath.Join(dir, "pid")
+	pidFile := filepath.Join(t.TempDir(), "pid")
 	app := `echo $$ > "$0"; trap '' INT TERM; while :; do sleep 0.1; done`
-	text := fmt.Sprintf("#!/bin/sh\ntrap true INT\nexport PARITY_STATE_DIR=%s PARITY_LABELS=%s PARITY_REGISTRY_MIRROR=%s TERM=xterm-256color\n%s -p %s -f %s up --stop-timeout 5m -- sh -c %s %s\necho $? > %s.tmp && mv %s.tmp %s\n",
-		shellQuote(e.stateDir), shellQuote(testbed.TestLabel+"=1"), shellQuote(e.registry),
-		shellQuote(bins.parity), shellQuote(e.project), shellQuote(manifest), shellQuote(app), shellQuote(pidFile),
-		shellQuote(exitFile), shellQuote(exitFile), shellQuote(exitFile))
-	script := filepath.Join(dir, "up.sh")
-	if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	tm.mustRun("new-session", "-d", "-s", tm.name, "-x", "120", "-y", "35", script, ";",
-		"set-option", "-w", "-t", tm.name, "remain-on-exit", "on")
+	exitFile := parityInTmux(t, e, tm, "up", "--stop-timeout", "5m", "--", "sh", "-c", app, pidFile)
 	testbed.WaitFor(t, 3*time.Minute, func() (bool, string) {
 		s := tm.screen()
 		return strings.Contains(screenRow(s, "app"), "running") && strings.Contains(screenRow(s, "cache"), "ready"), "not running yet:\n" + s
@@ -283,4 +254,33 @@ func TestDockerLiveViewQuitThenCtrlCStopsAtOnce(t *testing.T) {
 		t.Errorf("the app (pid %d) survived the forced stop", pid)
 	}
 	e.noneRunning("after q and Ctrl-C")
+}
+
+// parityInTmux starts parity with args (after -p and -f) in a tmux pane of
+// its own, on the signals test manifest, the way a developer's shell
+// would: the wrapper survives the Ctrl-C it shares with parity and writes
+// parity's exit code to the returned file once it ends.
+func parityInTmux(t *testing.T, e *env, tm *tmuxSession, args ...string) (exitFile string) {
+	t.Helper()
+	manifest, err := filepath.Abs(signalsManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	exitFile = filepath.Join(dir, "exit")
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	text := fmt.Sprintf("#!/bin/sh\ntrap true INT\nexport PARITY_STATE_DIR=%s PARITY_LABELS=%s PARITY_REGISTRY_MIRROR=%s TERM=xterm-256color\n%s -p %s -f %s %s\necho $? > %s.tmp && mv %s.tmp %s\n",
+		shellQuote(e.stateDir), shellQuote(testbed.TestLabel+"=1"), shellQuote(e.registry),
+		shellQuote(bins.parity), shellQuote(e.project), shellQuote(manifest), strings.Join(quoted, " "),
+		shellQuote(exitFile), shellQuote(exitFile), shellQuote(exitFile))
+	script := filepath.Join(dir, "parity.sh")
+	if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm.mustRun("new-session", "-d", "-s", tm.name, "-x", "120", "-y", "35", script, ";",
+		"set-option", "-w", "-t", tm.name, "remain-on-exit", "on")
+	return exitFile
 }

@@ -62,8 +62,7 @@ func startApp(spec appSpec, emit func(Event)) (*appProcess, error) {
 	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
 	cmd.Env, cmd.Dir = spec.Env, spec.Dir
 
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !spec.Interactive}
-	setDeathSignal(cmd.SysProcAttr)
+	cmd.SysProcAttr = procAttr(!spec.Interactive)
 	var readers []*os.File
 	if spec.Interactive {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = spec.Stdin, spec.Stdout, spec.Stderr
@@ -163,7 +162,7 @@ func (a *appProcess) stopped() <-chan struct{} {
 		<-a.done
 		// A process group has no exit notification: poll, for a bounded
 		// time (a zombie whose parent never reaps it stays in the group).
-		for deadline := time.Now().Add(time.Minute); syscall.Kill(-a.pid, 0) == nil && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(time.Minute); kill(-a.pid, 0) == nil && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 		}
 		close(ch)
@@ -173,10 +172,10 @@ func (a *appProcess) stopped() <-chan struct{} {
 
 func (a *appProcess) signal(sig syscall.Signal) {
 	if a.spec.Interactive {
-		_ = syscall.Kill(a.pid, sig)
+		_ = kill(a.pid, sig)
 		return
 	}
-	_ = syscall.Kill(-a.pid, sig)
+	_ = kill(-a.pid, sig)
 }
 
 // inForeground reports whether parity is in the foreground process group
@@ -187,7 +186,7 @@ func inForeground(r io.Reader) bool {
 		return false
 	}
 	pgrp, err := foregroundGroup(int(f.Fd()))
-	return err == nil && pgrp == syscall.Getpgrp()
+	return err == nil && pgrp == getpgrp()
 }
 
 // wait waits for the app to exit, or ctx to end.

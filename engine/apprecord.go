@@ -69,23 +69,23 @@ func (r *appRecord) describe() string {
 // stopOrphan stops what is left of the app's process group: SIGTERM, then
 // SIGKILL after grace.
 func stopOrphan(dir, project string, r *appRecord, grace time.Duration) {
-	_ = syscall.Kill(-r.PID, syscall.SIGTERM)
+	_ = kill(-r.PID, syscall.SIGTERM)
 	deadline := time.Now().Add(grace)
 	for groupAlive(r.PID) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond) // a foreign process group has no exit notification
 	}
 	if groupAlive(r.PID) {
-		_ = syscall.Kill(-r.PID, syscall.SIGKILL)
+		_ = kill(-r.PID, syscall.SIGKILL)
 	}
 	removeAppRecord(dir, project)
 }
 
 func processAlive(pid int) bool {
-	return pid > 0 && syscall.Kill(pid, 0) == nil
+	return pid > 0 && kill(pid, 0) == nil
 }
 
 func groupAlive(pgid int) bool {
-	return pgid > 0 && syscall.Kill(-pgid, 0) == nil
+	return pgid > 0 && kill(-pgid, 0) == nil
 }
 
 // startTick is the process's start time in clock ticks since boot (field

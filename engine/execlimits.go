@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Linux's exec limits (fs/exec.c). Each argument and each NAME=value is
@@ -40,10 +39,9 @@ type execLimits struct {
 func currentExecLimits() (execLimits, bool) {
 	switch runtime.GOOS {
 	case "linux":
-		var rl syscall.Rlimit
 		total := linuxStkLim / 4 * 3
-		if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err == nil && rl.Cur != ^uint64(0) && rl.Cur/4 < uint64(total) {
-			total = int(rl.Cur / 4)
+		if cur, ok := stackLimit(); ok && cur/4 < uint64(total) {
+			total = int(cur / 4)
 		}
 		return execLimits{perString: linuxMaxArgStrlen, total: max(total, linuxArgMax)}, true
 	case "darwin":

@@ -75,7 +75,7 @@ func openState(ctx context.Context, dir, project string, waiting func(pid int)) 
 	if err := makePrivateDirs(dir, filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR|openNoFollow, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open state lock: %w", err)
 	}
@@ -85,13 +85,13 @@ func openState(ctx context.Context, dir, project string, waiting func(pid int)) 
 	}
 	told := false
 	for {
-		err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		held, err := tryLock(lock)
+		if err != nil {
 			lock.Close()
 			return nil, fmt.Errorf("lock state %s: %w", path, err)
+		}
+		if held {
+			break
 		}
 		if !told && waiting != nil {
 			told = true
@@ -220,7 +220,7 @@ func tightenFile(f *os.File, mode os.FileMode) error {
 // readPrivateFile reads the state file, refusing a symlink or other
 // non-regular file in its place, and makes it 0600 if it was wider.
 func readPrivateFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, fmt.Errorf("read state %s: it is a symlink; remove it (the data volumes keep their passwords)", path)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // End-to-end tests of parity when the Docker engine is lost (issue 11): an

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package privengine starts a private Docker engine for tests that kill,
 // restart, pause or delay an engine: those must never touch the shared host
 // engine that every other test uses.

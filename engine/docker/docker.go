@@ -154,6 +154,9 @@ type ContainerSpec struct {
 	Network     string
 	Aliases     []string // network aliases on Network
 	Hostname    string
+	// ExtraHosts are "name:ip" entries added to the container's /etc/hosts;
+	// the ip "host-gateway" is the engine's address for the host.
+	ExtraHosts []string
 }
 
 // BuildSpec is an image build parity asks of the engine.

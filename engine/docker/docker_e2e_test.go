@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/image"
+	"github.com/moby/moby/client"
 	"github.com/parity-dev/parity/internal/testbed"
 )
 
@@ -60,7 +60,7 @@ func TestDockerPing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := e.cli.ServerVersion(ctx)
+	server, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestDockerPullReportsProgress(t *testing.T) {
 	ctx := testCtx(t)
 	ref := testbed.Registry(t) + "/library/redis:7"
 	// Untag only this registry-qualified name so the pull really runs.
-	if _, err := e.cli.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil && !errors.Is(e.fail(err, ""), ErrNotFound) {
+	if _, err := e.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{}); err != nil && !errors.Is(e.fail(err, ""), ErrNotFound) {
 		t.Fatal(err)
 	}
 	if ok, _ := e.ImagePresent(ctx, ref); ok {
@@ -189,13 +189,14 @@ func TestDockerRedisLifecycle(t *testing.T) {
 	if !c.Running || c.Name != name || c.Image != ref || c.StartedAt.IsZero() || binding.HostIP != "127.0.0.1" || binding.HostPort == 0 {
 		t.Errorf("inspected = %+v", c)
 	}
-	raw, err := e.cli.ContainerInspect(ctx, id)
+	inspected, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw := inspected.Container
 	for port, bs := range raw.NetworkSettings.Ports {
 		for _, b := range bs {
-			if b.HostIP != "127.0.0.1" {
+			if b.HostIP.String() != "127.0.0.1" {
 				t.Errorf("%s published on %q, want 127.0.0.1 only", port, b.HostIP)
 			}
 		}

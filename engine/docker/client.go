@@ -119,6 +119,8 @@ func (e *Engine) Ping(ctx context.Context) (Info, error) {
 		ServerVersion: v.Version,
 		APIVersion:    e.cli.ClientVersion(),
 		OS:            v.Os,
+		ClientMinAPI:  client.MinAPIVersion,
+		ClientMaxAPI:  client.MaxAPIVersion,
 	}, nil
 }
 

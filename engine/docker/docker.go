@@ -82,6 +82,10 @@ type Info struct {
 	ServerVersion string
 	APIVersion    string // negotiated
 	OS            string
+	// ClientMinAPI and ClientMaxAPI are the API versions parity's client
+	// can negotiate between: an engine older than ClientMinAPI is refused.
+	ClientMinAPI string
+	ClientMaxAPI string
 }
 
 // PullProgress is one update while pulling: totals over all layers seen so far.

@@ -69,10 +69,23 @@ func TestDockerPing(t *testing.T) {
 	if info.APIVersion != server.APIVersion {
 		t.Errorf("negotiated API %s, engine speaks %s", info.APIVersion, server.APIVersion)
 	}
+	// The client's floor must reach this engine's API: an SDK release that
+	// refuses anything below 1.44 would lock out Docker 20.10.
+	if info.ClientMinAPI == "" || !apiAtMost(info.ClientMinAPI, info.APIVersion) || !apiAtMost(info.APIVersion, info.ClientMaxAPI) {
+		t.Errorf("negotiated API %s outside the client's range %s–%s", info.APIVersion, info.ClientMinAPI, info.ClientMaxAPI)
+	}
 	if info.ServerVersion == "" || info.OS == "" || info.Endpoint != e.Endpoint() {
 		t.Errorf("info = %+v", info)
 	}
 	t.Logf("engine %s, API %s, at %s", info.ServerVersion, info.APIVersion, info.Endpoint)
+}
+
+// apiAtMost compares API versions "1.41" <= "1.56".
+func apiAtMost(a, b string) bool {
+	var amaj, amin, bmaj, bmin int
+	fmt.Sscanf(a, "%d.%d", &amaj, &amin)
+	fmt.Sscanf(b, "%d.%d", &bmaj, &bmin)
+	return amaj < bmaj || (amaj == bmaj && amin <= bmin)
 }
 
 func TestDockerPullReportsProgress(t *testing.T) {

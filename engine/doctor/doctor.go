@@ -150,8 +150,8 @@ func (d *run) checkDocker(ctx context.Context) {
 		return
 	}
 	d.engineUp, d.info = true, info
-	d.add(CheckDocker, OK, "", "Docker %s (API %s, %s) answers at %s (%s)",
-		info.ServerVersion, info.APIVersion, orUnknown(info.OS), endpoint, from)
+	d.add(CheckDocker, OK, "", "Docker %s (%s) answers at %s (%s), API %s (client supports %s–%s)",
+		info.ServerVersion, orUnknown(info.OS), endpoint, from, info.APIVersion, orUnknown(info.ClientMinAPI), orUnknown(info.ClientMaxAPI))
 }
 
 // endpointSource says why this endpoint was chosen, as docker.New resolves it.

@@ -115,7 +115,7 @@ func expect(t *testing.T, c Check, st Status, detail ...string) {
 func TestDoctorOnAHealthyProjectPassesAndNamesWhatItFound(t *testing.T) {
 	dir := repo(t, map[string]string{"compose.yaml": pinnedManifest})
 	checks := doctor(t, dir, healthyFake("postgres:15", "redis:7"))
-	expect(t, checks[CheckDocker], OK, "20.10.24-fake", "API 1.41", docker.FakeEndpoint)
+	expect(t, checks[CheckDocker], OK, "20.10.24-fake", "API 1.41 (client supports 1.40–1.56)", docker.FakeEndpoint)
 	expect(t, checks[CheckManifest], OK, "compose.yaml", "project shop", "3 services")
 	expect(t, checks[CheckServices], OK, "db postgres:15 (postgres)", "cache redis:7 (redis)", "app (run locally): web")
 	expect(t, checks[CheckRegistry], OK, "present locally", "postgres:15", "redis:7")

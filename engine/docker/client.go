@@ -33,9 +33,16 @@ var _ Client = (*Engine)(nil)
 // New connects to the engine the docker CLI would use: DOCKER_HOST, else the
 // current docker context, else the default socket. Nothing is dialled yet: an
 // engine that is down shows up as ErrUnreachable on the first call.
+//
+// DOCKER_HOST or a context parity cannot dial (ssh://) is an error matching
+// ErrUnsupportedEndpoint that names it and the fix.
 func New() (*Engine, error) {
 	home, _ := os.UserHomeDir()
-	return NewAt(resolveEndpoint(os.Getenv, home))
+	host, err := resolveEndpoint(os.Getenv, home)
+	if err != nil {
+		return nil, err
+	}
+	return NewAt(host)
 }
 
 // NewAt connects to the engine at host (e.g. "unix:///var/run/docker.sock" or

@@ -176,6 +176,8 @@ func hostFrom(from, endpoint string) string {
 
 func dockerFix(dockerHost string, err error) string {
 	switch {
+	case errors.Is(err, docker.ErrUnsupportedEndpoint):
+		return "use a local engine (docker context use default) or set DOCKER_HOST=" + docker.DefaultEndpoint
 	case errors.Is(err, os.ErrPermission):
 		return `add your user to the "docker" group ("sudo usermod -aG docker $USER", then log in again)`
 	case dockerHost != "":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,8 +181,9 @@ func TestDockerRedisLifecycle(t *testing.T) {
 			Test:     []string{"CMD", "redis-cli", "ping"},
 			Interval: time.Second, Timeout: 2 * time.Second, Retries: 30,
 		},
-		Network: network,
-		Aliases: []string{"redis"},
+		Network:    network,
+		Aliases:    []string{"redis"},
+		ExtraHosts: []string{"host.docker.internal:host-gateway", "api.internal:10.0.0.5"},
 	}
 	id, err := e.Create(ctx, spec)
 	if err != nil {
@@ -219,6 +221,19 @@ func TestDockerRedisLifecycle(t *testing.T) {
 	}
 	if raw.HostConfig.RestartPolicy.Name != "no" {
 		t.Errorf("restart policy = %q", raw.HostConfig.RestartPolicy.Name)
+	}
+	if !slices.Equal(raw.HostConfig.ExtraHosts, spec.ExtraHosts) {
+		t.Errorf("extra hosts = %q, want %q", raw.HostConfig.ExtraHosts, spec.ExtraHosts)
+	}
+	// The engine maps host-gateway to its address for the host, so a service
+	// can call back to an app running there.
+	out, err := exec.CommandContext(ctx, "docker", "-H", e.Endpoint(), "exec", id, "getent", "hosts", "host.docker.internal", "api.internal").CombinedOutput()
+	if err != nil {
+		t.Errorf("getent hosts in the container: %v: %s", err, out)
+	}
+	hosts := strings.Fields(string(out))
+	if !slices.Contains(hosts, "host.docker.internal") || !slices.Contains(hosts, "api.internal") || !slices.Contains(hosts, "10.0.0.5") || net.ParseIP(hosts[0]) == nil {
+		t.Errorf("container resolves %q, want host.docker.internal and api.internal", out)
 	}
 
 	// It is a real redis answering on the loopback port.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -573,6 +575,7 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 		ShmSize:    svc.ShmSize,
 		Network:    p.Network,
 		Aliases:    append([]string{ps.Name}, svc.Aliases...),
+		ExtraHosts: extraHosts(svc.ExtraHosts, hostGatewayNeeded),
 	}
 	for target, host := range ps.Ports {
 		spec.Ports[fmt.Sprintf("%d/tcp", target)] = docker.PortBinding{HostIP: loopback, HostPort: host}
@@ -583,6 +586,28 @@ func planContainer(p *plan, ps *plannedService, st *state, opts planOptions) err
 	spec.Labels[LabelConfigHash] = configHash(spec)
 	ps.Spec = spec
 	return nil
+}
+
+// hostDockerInternal is the name Docker Desktop gives the host inside
+// containers; a service calls back to the app on the host through it.
+const hostDockerInternal = "host.docker.internal"
+
+// hostGatewayNeeded: Docker Desktop (macOS, Windows) resolves
+// host.docker.internal by itself; a Linux engine only when asked to map it to
+// its "host-gateway" address (Docker 20.10 and later).
+var hostGatewayNeeded = runtime.GOOS == "linux"
+
+// extraHosts keeps the manifest's extra_hosts and, when gateway is set, adds
+// host.docker.internal:host-gateway unless the manifest maps that name itself.
+func extraHosts(manifest []string, gateway bool) []string {
+	hosts := slices.Clone(manifest)
+	if !gateway || slices.ContainsFunc(manifest, func(h string) bool {
+		name, _, _ := strings.Cut(h, ":")
+		return name == hostDockerInternal
+	}) {
+		return hosts
+	}
+	return append(hosts, hostDockerInternal+":host-gateway")
 }
 
 // bound is the value chosen for an unset variable, if any.

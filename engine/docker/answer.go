@@ -185,16 +185,13 @@ func (n *noAnswerError) Error() string {
 
 func (n *noAnswerError) Is(target error) bool { return target == ErrUnreachable }
 
-// installAnswerTimeouts wraps the HTTP transport the SDK built (after TLS
-// and host options) in answerTimeouts.
-func installAnswerTimeouts(c interface{ HTTPClient() *http.Client }, endpoint string) (*http.Client, *answerTimeouts) {
-	hc := c.HTTPClient()
-	a := &answerTimeouts{
-		base:     hc.Transport,
+// newAnswerTimeouts wraps the transport that dials the engine in
+// answerTimeouts.
+func newAnswerTimeouts(base http.RoundTripper, endpoint string) *answerTimeouts {
+	return &answerTimeouts{
+		base:     base,
 		endpoint: endpoint,
 		contact:  contactTimeout(os.Getenv),
 		call:     defaultCallTimeout,
 	}
-	hc.Transport = a
-	return hc, a
 }

@@ -15,8 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -43,7 +44,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec, output func(line str
 	for k, v := range spec.Args {
 		args[k] = &v
 	}
-	resp, err := e.cli.ImageBuild(ctx, pr, build.ImageBuildOptions{
+	resp, err := e.cli.ImageBuild(ctx, pr, client.ImageBuildOptions{
 		Tags:        []string{spec.Tag},
 		Dockerfile:  dockerfile,
 		BuildArgs:   args,
@@ -207,7 +208,7 @@ func readBuildStream(r io.Reader, output func(string)) (string, error) {
 	var last []string
 	var partial bytes.Buffer
 	for {
-		var msg jsonmessage.JSONMessage
+		var msg jsonstream.Message
 		if err := dec.Decode(&msg); err != nil {
 			if errors.Is(err, io.EOF) {
 				return id, nil

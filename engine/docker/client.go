@@ -2,17 +2,21 @@ package docker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/sockets"
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/moby/moby/client"
 )
 
 // Engine is the Client backed by a real Docker Engine through the official
@@ -29,9 +33,16 @@ var _ Client = (*Engine)(nil)
 // New connects to the engine the docker CLI would use: DOCKER_HOST, else the
 // current docker context, else the default socket. Nothing is dialled yet: an
 // engine that is down shows up as ErrUnreachable on the first call.
+//
+// DOCKER_HOST or a context parity cannot dial (ssh://) is an error matching
+// ErrUnsupportedEndpoint that names it and the fix.
 func New() (*Engine, error) {
 	home, _ := os.UserHomeDir()
-	return NewAt(resolveEndpoint(os.Getenv, home))
+	host, err := resolveEndpoint(os.Getenv, home)
+	if err != nil {
+		return nil, err
+	}
+	return NewAt(host)
 }
 
 // NewAt connects to the engine at host (e.g. "unix:///var/run/docker.sock" or
@@ -42,22 +53,54 @@ func New() (*Engine, error) {
 // DefaultContactTimeout (PARITY_ENGINE_TIMEOUT), or a later non-streaming
 // call within a minute, is an error matching ErrUnreachable.
 func NewAt(host string) (*Engine, error) {
-	var answers *answerTimeouts
-	cli, err := client.NewClientWithOpts(
-		client.WithTLSClientConfigFromEnv(),
+	tr, scheme, err := engineTransport(host)
+	if err != nil {
+		return nil, &unreachableError{endpoint: host, cause: err}
+	}
+	answers := newAnswerTimeouts(tr, host)
+	cli, err := client.New(
+		// WithHost sets the address; the HTTP client given after it
+		// replaces the SDK's transport with one parity bounds in time.
 		client.WithHost(host),
-		client.WithVersionFromEnv(),
+		client.WithHTTPClient(&http.Client{Transport: answers, CheckRedirect: client.CheckRedirect}),
+		client.WithScheme(scheme),
+		client.WithAPIVersionFromEnv(),
 		client.WithAPIVersionNegotiation(),
-		func(c *client.Client) error {
-			hc, a := installAnswerTimeouts(c, host)
-			answers = a
-			return client.WithHTTPClient(hc)(c)
-		},
 	)
 	if err != nil {
 		return nil, &unreachableError{endpoint: host, cause: err}
 	}
 	return &Engine{cli: cli, endpoint: host, answers: answers}, nil
+}
+
+// engineTransport builds the transport that dials host, with TLS from
+// DOCKER_CERT_PATH and DOCKER_TLS_VERIFY as the docker CLI reads them, and
+// the URL scheme requests use over it.
+func engineTransport(host string) (*http.Transport, string, error) {
+	u, err := client.ParseHostURL(host)
+	if err != nil {
+		return nil, "", err
+	}
+	tr := &http.Transport{}
+	scheme := "http"
+	if certs := os.Getenv(client.EnvOverrideCertPath); certs != "" {
+		cfg, err := tlsconfig.Client(tlsconfig.Options{
+			CAFile:             filepath.Join(certs, "ca.pem"),
+			CertFile:           filepath.Join(certs, "cert.pem"),
+			KeyFile:            filepath.Join(certs, "key.pem"),
+			InsecureSkipVerify: os.Getenv(client.EnvTLSVerify) == "",
+			MinVersion:         tls.VersionTLS12,
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("configure TLS from %s=%s: %w", client.EnvOverrideCertPath, certs, err)
+		}
+		tr.TLSClientConfig = cfg
+		scheme = "https"
+	}
+	if err := sockets.ConfigureTransport(tr, u.Scheme, u.Host); err != nil {
+		return nil, "", err
+	}
+	return tr, scheme, nil
 }
 
 // Close releases the SDK's idle connections.
@@ -74,7 +117,7 @@ func (e *Engine) Endpoint() string { return e.endpoint }
 // Ping checks that the engine answers and returns its versions; APIVersion is
 // the one negotiated, i.e. what parity speaks to this engine.
 func (e *Engine) Ping(ctx context.Context) (Info, error) {
-	v, err := e.cli.ServerVersion(ctx)
+	v, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
 		return Info{}, e.fail(err, "ping docker engine")
 	}
@@ -83,6 +126,8 @@ func (e *Engine) Ping(ctx context.Context) (Info, error) {
 		ServerVersion: v.Version,
 		APIVersion:    e.cli.ClientVersion(),
 		OS:            v.Os,
+		ClientMinAPI:  client.MinAPIVersion,
+		ClientMaxAPI:  client.MaxAPIVersion,
 	}, nil
 }
 

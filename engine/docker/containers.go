@@ -4,27 +4,28 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/docker/api/types/network"
-	"github.com/docker/go-connections/nat"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
 )
 
 // Containers lists containers, running or not, carrying all the labels. The
 // engine's list has no start time; Inspect fills it.
 func (e *Engine) Containers(ctx context.Context, labels map[string]string) ([]Container, error) {
-	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: labelFilters(labels)})
+	list, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, e.fail(err, "list containers")
 	}
-	out := make([]Container, 0, len(list))
-	for _, s := range list {
+	out := make([]Container, 0, len(list.Items))
+	for _, s := range list.Items {
 		out = append(out, fromSummary(s))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -46,11 +47,11 @@ func (e *Engine) ContainerByName(ctx context.Context, name string) (Container, e
 
 // Inspect reads everything parity knows of a container, by ID or name.
 func (e *Engine) Inspect(ctx context.Context, id string) (Container, error) {
-	r, err := e.cli.ContainerInspect(ctx, id)
+	r, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		return Container{}, e.fail(err, "inspect container "+id)
 	}
-	return fromInspect(r), nil
+	return fromInspect(r.Container), nil
 }
 
 // Create creates (without starting) the container. Ports are published on
@@ -62,7 +63,7 @@ func (e *Engine) Create(ctx context.Context, spec ContainerSpec) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("create container %s: %w", spec.Name, err)
 	}
-	resp, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, spec.Name)
+	resp, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, NetworkingConfig: netCfg, Name: spec.Name})
 	if err != nil {
 		return "", e.fail(err, "create container "+spec.Name)
 	}
@@ -72,7 +73,7 @@ func (e *Engine) Create(ctx context.Context, spec ContainerSpec) (string, error)
 // Start starts a created or stopped container. containerd's "task ...
 // already exists" (left by an engine that died mid-start) is ErrStaleTask.
 func (e *Engine) Start(ctx context.Context, id string) error {
-	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
+	_, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
 	if err != nil && staleTask(err) {
 		return fmt.Errorf("start container %s: %w", id, &kindError{kind: ErrStaleTask, cause: err})
 	}
@@ -92,12 +93,14 @@ var staleTaskMessage = regexp.MustCompile(`task [0-9a-f]{12,}:? already exists|c
 
 // Stop sends the stop signal and kills the container after timeout.
 func (e *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {
-	return e.fail(e.cli.ContainerStop(ctx, id, stopOptions(timeout)), "stop container "+id)
+	_, err := e.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: stopTimeout(timeout)})
+	return e.fail(err, "stop container "+id)
 }
 
 // Restart stops (killing after timeout) and starts the container again.
 func (e *Engine) Restart(ctx context.Context, id string, timeout time.Duration) error {
-	return e.fail(e.cli.ContainerRestart(ctx, id, stopOptions(timeout)), "restart container "+id)
+	_, err := e.cli.ContainerRestart(ctx, id, client.ContainerRestartOptions{Timeout: stopTimeout(timeout)})
+	return e.fail(err, "restart container "+id)
 }
 
 // Remove force-removes the container but never its volumes: a developer's
@@ -106,18 +109,18 @@ func (e *Engine) Remove(ctx context.Context, id string) error {
 	// RemoveVolumes removes only the anonymous volumes Docker made for the
 	// image's VOLUME paths that parity did not mount over; named volumes —
 	// parity's data volumes among them — are never removed by it.
-	err := e.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	return e.fail(err, "remove container "+id)
 }
 
-// stopOptions rounds the timeout up to whole seconds, the engine's unit; a
-// negative timeout leaves the container's own default.
-func stopOptions(timeout time.Duration) container.StopOptions {
+// stopTimeout rounds the timeout up to whole seconds, the engine's unit; a
+// negative timeout (nil) leaves the container's own default.
+func stopTimeout(timeout time.Duration) *int {
 	if timeout < 0 {
-		return container.StopOptions{}
+		return nil
 	}
 	secs := int(math.Ceil(timeout.Seconds()))
-	return container.StopOptions{Timeout: &secs}
+	return &secs
 }
 
 // toCreate maps parity's spec onto the engine's create request, using only
@@ -136,21 +139,28 @@ func toCreate(spec ContainerSpec) (*container.Config, *container.HostConfig, *ne
 	host := &container.HostConfig{
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
 		ShmSize:       spec.ShmSize,
+		ExtraHosts:    spec.ExtraHosts,
 	}
 	if len(spec.Ports) > 0 {
-		cfg.ExposedPorts = nat.PortSet{}
-		host.PortBindings = nat.PortMap{}
+		cfg.ExposedPorts = network.PortSet{}
+		host.PortBindings = network.PortMap{}
 		for p, b := range spec.Ports {
-			port, err := nat.NewPort(nat.SplitProtoPort(p))
+			port, err := network.ParsePort(p)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("parse port %q: %w", p, err)
+			}
+			var hostIP netip.Addr
+			if b.HostIP != "" {
+				if hostIP, err = netip.ParseAddr(b.HostIP); err != nil {
+					return nil, nil, nil, fmt.Errorf("parse host IP of port %q: %w", p, err)
+				}
 			}
 			cfg.ExposedPorts[port] = struct{}{}
 			hostPort := ""
 			if b.HostPort > 0 {
 				hostPort = strconv.Itoa(b.HostPort)
 			}
-			host.PortBindings[port] = []nat.PortBinding{{HostIP: b.HostIP, HostPort: hostPort}}
+			host.PortBindings[port] = []network.PortBinding{{HostIP: hostIP, HostPort: hostPort}}
 		}
 	}
 	for _, m := range spec.Mounts {
@@ -210,7 +220,7 @@ func fromSummary(s container.Summary) Container {
 		if c.Ports == nil {
 			c.Ports = map[string]PortBinding{}
 		}
-		c.Ports[key] = PortBinding{HostIP: p.IP, HostPort: int(p.PublicPort)}
+		c.Ports[key] = PortBinding{HostIP: addrString(p.IP), HostPort: int(p.PublicPort)}
 	}
 	return c
 }
@@ -280,15 +290,23 @@ func fromInspect(r container.InspectResponse) Container {
 				if err != nil || hp == 0 {
 					continue
 				}
-				if old, ok := c.Ports[string(port)]; ok && !strings.Contains(old.HostIP, ":") {
+				if old, ok := c.Ports[port.String()]; ok && !strings.Contains(old.HostIP, ":") {
 					continue
 				}
 				if c.Ports == nil {
 					c.Ports = map[string]PortBinding{}
 				}
-				c.Ports[string(port)] = PortBinding{HostIP: b.HostIP, HostPort: hp}
+				c.Ports[port.String()] = PortBinding{HostIP: addrString(b.HostIP), HostPort: hp}
 			}
 		}
 	}
 	return c
+}
+
+// addrString is the address as the engine wrote it, "" when it gave none.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

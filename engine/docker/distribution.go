@@ -13,8 +13,9 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
-	"github.com/docker/docker/api/types/registry"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/api/pkg/authconfig"
+	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client"
 )
 
 // Digest asks the registry, through the engine, which manifest digest ref's
@@ -29,7 +30,7 @@ func (e *Engine) Digest(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("resolve image %s: %w", ref, err)
 	}
 	auth := registryAuth(reference.Domain(named))
-	di, err := e.cli.DistributionInspect(ctx, ref, auth)
+	di, err := e.cli.DistributionInspect(ctx, ref, client.DistributionInspectOptions{EncodedRegistryAuth: auth})
 	if err != nil {
 		if !client.IsErrConnectionFailed(err) && (cerrdefs.IsNotFound(err) || isMissingImage(err.Error())) {
 			return "", missingImage(ref, err.Error())
@@ -88,7 +89,7 @@ func registryAuth(domain string) string {
 		if ac.Username == "" && ac.IdentityToken == "" {
 			continue
 		}
-		enc, err := registry.EncodeAuthConfig(ac)
+		enc, err := authconfig.Encode(ac)
 		if err != nil {
 			return ""
 		}
@@ -106,7 +107,7 @@ func registryAuth(domain string) string {
 	if !ok {
 		return ""
 	}
-	enc, err := registry.EncodeAuthConfig(ac)
+	enc, err := authconfig.Encode(ac)
 	if err != nil {
 		return ""
 	}

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker/docker/api/types/registry"
+	"github.com/moby/moby/api/pkg/authconfig"
+	"github.com/moby/moby/api/types/registry"
 
 	"github.com/parity-dev/parity/internal/testbed"
 )
@@ -53,7 +54,7 @@ func TestRegistryAuthReadsInlineCredentialsOnly(t *testing.T) {
 			}
 			continue
 		}
-		ac, err := registry.DecodeAuthConfig(enc)
+		ac, err := authconfig.Decode(enc)
 		if err != nil {
 			t.Fatalf("%s: %v", domain, err)
 		}

@@ -82,6 +82,10 @@ type Info struct {
 	ServerVersion string
 	APIVersion    string // negotiated
 	OS            string
+	// ClientMinAPI and ClientMaxAPI are the API versions parity's client
+	// can negotiate between: an engine older than ClientMinAPI is refused.
+	ClientMinAPI string
+	ClientMaxAPI string
 }
 
 // PullProgress is one update while pulling: totals over all layers seen so far.
@@ -154,6 +158,9 @@ type ContainerSpec struct {
 	Network     string
 	Aliases     []string // network aliases on Network
 	Hostname    string
+	// ExtraHosts are "name:ip" entries added to the container's /etc/hosts;
+	// the ip "host-gateway" is the engine's address for the host.
+	ExtraHosts []string
 }
 
 // BuildSpec is an image build parity asks of the engine.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/image"
+	"github.com/moby/moby/client"
 	"github.com/parity-dev/parity/internal/testbed"
 )
 
@@ -60,7 +61,7 @@ func TestDockerPing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := e.cli.ServerVersion(ctx)
+	server, err := e.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +70,23 @@ func TestDockerPing(t *testing.T) {
 	if info.APIVersion != server.APIVersion {
 		t.Errorf("negotiated API %s, engine speaks %s", info.APIVersion, server.APIVersion)
 	}
+	// The client's floor must reach this engine's API: an SDK release that
+	// refuses anything below 1.44 would lock out Docker 20.10.
+	if info.ClientMinAPI == "" || !apiAtMost(info.ClientMinAPI, info.APIVersion) || !apiAtMost(info.APIVersion, info.ClientMaxAPI) {
+		t.Errorf("negotiated API %s outside the client's range %s–%s", info.APIVersion, info.ClientMinAPI, info.ClientMaxAPI)
+	}
 	if info.ServerVersion == "" || info.OS == "" || info.Endpoint != e.Endpoint() {
 		t.Errorf("info = %+v", info)
 	}
 	t.Logf("engine %s, API %s, at %s", info.ServerVersion, info.APIVersion, info.Endpoint)
+}
+
+// apiAtMost compares API versions "1.41" <= "1.56".
+func apiAtMost(a, b string) bool {
+	var amaj, amin, bmaj, bmin int
+	fmt.Sscanf(a, "%d.%d", &amaj, &amin)
+	fmt.Sscanf(b, "%d.%d", &bmaj, &bmin)
+	return amaj < bmaj || (amaj == bmaj && amin <= bmin)
 }
 
 func TestDockerPullReportsProgress(t *testing.T) {
@@ -80,7 +94,7 @@ func TestDockerPullReportsProgress(t *testing.T) {
 	ctx := testCtx(t)
 	ref := testbed.Registry(t) + "/library/redis:7"
 	// Untag only this registry-qualified name so the pull really runs.
-	if _, err := e.cli.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil && !errors.Is(e.fail(err, ""), ErrNotFound) {
+	if _, err := e.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{}); err != nil && !errors.Is(e.fail(err, ""), ErrNotFound) {
 		t.Fatal(err)
 	}
 	if ok, _ := e.ImagePresent(ctx, ref); ok {
@@ -167,8 +181,9 @@ func TestDockerRedisLifecycle(t *testing.T) {
 			Test:     []string{"CMD", "redis-cli", "ping"},
 			Interval: time.Second, Timeout: 2 * time.Second, Retries: 30,
 		},
-		Network: network,
-		Aliases: []string{"redis"},
+		Network:    network,
+		Aliases:    []string{"redis"},
+		ExtraHosts: []string{"host.docker.internal:host-gateway", "api.internal:10.0.0.5"},
 	}
 	id, err := e.Create(ctx, spec)
 	if err != nil {
@@ -189,13 +204,14 @@ func TestDockerRedisLifecycle(t *testing.T) {
 	if !c.Running || c.Name != name || c.Image != ref || c.StartedAt.IsZero() || binding.HostIP != "127.0.0.1" || binding.HostPort == 0 {
 		t.Errorf("inspected = %+v", c)
 	}
-	raw, err := e.cli.ContainerInspect(ctx, id)
+	inspected, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw := inspected.Container
 	for port, bs := range raw.NetworkSettings.Ports {
 		for _, b := range bs {
-			if b.HostIP != "127.0.0.1" {
+			if b.HostIP.String() != "127.0.0.1" {
 				t.Errorf("%s published on %q, want 127.0.0.1 only", port, b.HostIP)
 			}
 		}
@@ -205,6 +221,19 @@ func TestDockerRedisLifecycle(t *testing.T) {
 	}
 	if raw.HostConfig.RestartPolicy.Name != "no" {
 		t.Errorf("restart policy = %q", raw.HostConfig.RestartPolicy.Name)
+	}
+	if !slices.Equal(raw.HostConfig.ExtraHosts, spec.ExtraHosts) {
+		t.Errorf("extra hosts = %q, want %q", raw.HostConfig.ExtraHosts, spec.ExtraHosts)
+	}
+	// The engine maps host-gateway to its address for the host, so a service
+	// can call back to an app running there.
+	out, err := exec.CommandContext(ctx, "docker", "-H", e.Endpoint(), "exec", id, "getent", "hosts", "host.docker.internal", "api.internal").CombinedOutput()
+	if err != nil {
+		t.Errorf("getent hosts in the container: %v: %s", err, out)
+	}
+	hosts := strings.Fields(string(out))
+	if !slices.Contains(hosts, "host.docker.internal") || !slices.Contains(hosts, "api.internal") || !slices.Contains(hosts, "10.0.0.5") || net.ParseIP(hosts[0]) == nil {
+		t.Errorf("container resolves %q, want host.docker.internal and api.internal", out)
 	}
 
 	// It is a real redis answering on the loopback port.

@@ -28,7 +28,6 @@ func TestResolveEndpoint(t *testing.T) {
 		{"currentContext", nil, `{"currentContext":"colima"}`, "unix:///home/me/.colima/docker.sock"},
 		{"default context", nil, `{"currentContext":"default"}`, DefaultEndpoint},
 		{"unknown context", nil, `{"currentContext":"gone"}`, DefaultEndpoint},
-		{"ssh context needs the CLI", nil, `{"currentContext":"remote"}`, DefaultEndpoint},
 		{"broken config", nil, `{`, DefaultEndpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,8 +39,9 @@ func TestResolveEndpoint(t *testing.T) {
 				}
 			}
 			getenv := func(k string) string { return tc.env[k] }
-			if got := resolveEndpoint(getenv, home); got != tc.want {
-				t.Errorf("resolveEndpoint = %q, want %q", got, tc.want)
+			got, err := resolveEndpoint(getenv, home)
+			if err != nil || got != tc.want {
+				t.Errorf("resolveEndpoint = %q, %v, want %q", got, err, tc.want)
 			}
 		})
 	}
@@ -54,8 +54,46 @@ func TestResolveEndpointDockerConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	getenv := func(k string) string { return map[string]string{"DOCKER_CONFIG": dir}[k] }
-	if got := resolveEndpoint(getenv, "/nonexistent-home"); got != "unix:///c.sock" {
-		t.Errorf("resolveEndpoint = %q, want the DOCKER_CONFIG context", got)
+	if got, err := resolveEndpoint(getenv, "/nonexistent-home"); err != nil || got != "unix:///c.sock" {
+		t.Errorf("resolveEndpoint = %q, %v, want the DOCKER_CONFIG context", got, err)
+	}
+}
+
+// An ssh:// engine needs the docker CLI's connection helper. Parity must say
+// so, naming the context or DOCKER_HOST and the fix, rather than quietly
+// talking to the default socket, which may be a different engine entirely.
+func TestResolveEndpointRefusesWhatParityCannotDial(t *testing.T) {
+	home := t.TempDir()
+	writeContext(t, filepath.Join(home, ".docker"), "buildbox", "ssh://me@box")
+	if err := os.WriteFile(filepath.Join(home, ".docker", "config.json"), []byte(`{"currentContext":"buildbox"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"current context", nil, []string{`docker context "buildbox" points at ssh://me@box`, "cannot use", "docker context use default", "DOCKER_HOST=" + DefaultEndpoint}},
+		{"DOCKER_CONTEXT", map[string]string{"DOCKER_CONTEXT": "buildbox"}, []string{`docker context "buildbox"`, "ssh://me@box"}},
+		{"DOCKER_HOST", map[string]string{"DOCKER_HOST": "ssh://me@other"}, []string{"DOCKER_HOST=ssh://me@other", "cannot use", "DOCKER_HOST=" + DefaultEndpoint}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string { return tc.env[k] }
+			got, err := resolveEndpoint(getenv, home)
+			if !errors.Is(err, ErrUnsupportedEndpoint) {
+				t.Fatalf("resolveEndpoint = %q, %v, want ErrUnsupportedEndpoint", got, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+	// DOCKER_HOST overrides the unusable context, as it does for the docker CLI.
+	getenv := func(k string) string { return map[string]string{"DOCKER_HOST": "unix:///x.sock"}[k] }
+	if got, err := resolveEndpoint(getenv, home); err != nil || got != "unix:///x.sock" {
+		t.Errorf("with DOCKER_HOST: %q, %v", got, err)
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
 )
 
 // Events streams container events for containers carrying the labels until
@@ -19,8 +19,9 @@ import (
 func (e *Engine) Events(ctx context.Context, labels map[string]string) (<-chan Event, <-chan error) {
 	out := make(chan Event, 16)
 	errs := make(chan error, 1)
-	f := labelFilters(labels, filters.Arg("type", string(events.ContainerEventType)))
-	msgs, sdkErrs := e.cli.Events(ctx, events.ListOptions{Filters: f})
+	f := labelFilters(labels).Add("type", string(events.ContainerEventType))
+	stream := e.cli.Events(ctx, client.EventsListOptions{Filters: f})
+	msgs, sdkErrs := stream.Messages, stream.Err
 	go func() {
 		defer close(out)
 		defer close(errs)

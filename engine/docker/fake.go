@@ -218,7 +218,8 @@ func (f *Fake) Ping(ctx context.Context) (Info, error) {
 	if err := f.record("Ping", ""); err != nil {
 		return Info{}, err
 	}
-	return Info{Endpoint: f.endpoint, ServerVersion: "20.10.24-fake", APIVersion: "1.41", OS: "linux"}, nil
+	return Info{Endpoint: f.endpoint, ServerVersion: "20.10.24-fake", APIVersion: "1.41", OS: "linux",
+		ClientMinAPI: "1.40", ClientMaxAPI: "1.56"}, nil
 }
 
 func (f *Fake) ImagePresent(ctx context.Context, ref string) (bool, error) {

@@ -1,22 +1,18 @@
 package docker
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
-	"github.com/docker/docker/api/types/filters"
+	"github.com/moby/moby/client"
 )
 
 // labelFilters selects objects carrying every label (key=value, or just the
 // key when the value is empty). The engine ANDs label filters, which is how
 // parity scopes everything to one project.
-func labelFilters(labels map[string]string, extra ...filters.KeyValuePair) filters.Args {
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	args := filters.NewArgs(extra...)
-	for _, k := range keys {
+func labelFilters(labels map[string]string) client.Filters {
+	args := client.Filters{}
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if v := labels[k]; v != "" {
 			args.Add("label", k+"="+v)
 		} else {

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
 )
 
 // maxLogLine bounds the memory one line may take; a longer line is delivered
@@ -19,15 +19,15 @@ const maxLogLine = 1 << 20
 // engine's timestamp of each line, until ctx ends (which is not an error) or,
 // without follow, the logs end. tail<0 means all lines.
 func (e *Engine) Logs(ctx context.Context, id string, follow bool, tail int, line func(LogLine)) error {
-	info, err := e.cli.ContainerInspect(ctx, id)
+	info, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return e.fail(err, "read logs of container "+id)
 	}
-	tty := info.Config != nil && info.Config.Tty
-	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Timestamps: true, Tail: "all"}
+	tty := info.Container.Config != nil && info.Container.Config.Tty
+	opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Timestamps: true, Tail: "all"}
 	if tail >= 0 {
 		opts.Tail = strconv.Itoa(tail)
 	}

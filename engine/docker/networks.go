@@ -7,8 +7,7 @@ import (
 	"sort"
 
 	cerrdefs "github.com/containerd/errdefs"
-
-	"github.com/docker/docker/api/types/network"
+	"github.com/moby/moby/client"
 )
 
 // EnsureNetwork creates a bridge network with the labels unless it exists.
@@ -20,7 +19,7 @@ func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	_, err = e.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge", Labels: labels})
+	_, err = e.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels})
 	if err == nil {
 		return nil
 	}
@@ -35,10 +34,11 @@ func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 // checkNetwork returns nil if the network exists with the labels, ErrNotFound
 // if it does not exist, ErrConflict if it exists without them.
 func (e *Engine) checkNetwork(ctx context.Context, name string, labels map[string]string) error {
-	n, err := e.cli.NetworkInspect(ctx, name, network.InspectOptions{})
+	r, err := e.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
 	if err != nil {
 		return e.fail(err, "inspect network "+name)
 	}
+	n := r.Network
 	if n.Name != name { // the engine also matches ID prefixes
 		return fmt.Errorf("inspect network %s: %w", name, ErrNotFound)
 	}
@@ -50,12 +50,12 @@ func (e *Engine) checkNetwork(ctx context.Context, name string, labels map[strin
 
 // Networks returns the names of the networks carrying all the labels.
 func (e *Engine) Networks(ctx context.Context, labels map[string]string) ([]string, error) {
-	list, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: labelFilters(labels)})
+	list, err := e.cli.NetworkList(ctx, client.NetworkListOptions{Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, e.fail(err, "list networks")
 	}
-	names := make([]string, 0, len(list))
-	for _, n := range list {
+	names := make([]string, 0, len(list.Items))
+	for _, n := range list.Items {
 		names = append(names, n.Name)
 	}
 	sort.Strings(names)
@@ -65,7 +65,7 @@ func (e *Engine) Networks(ctx context.Context, labels map[string]string) ([]stri
 // RemoveNetwork removes the network; ErrConflict while running containers
 // use it.
 func (e *Engine) RemoveNetwork(ctx context.Context, name string) error {
-	err := e.cli.NetworkRemove(ctx, name)
+	_, err := e.cli.NetworkRemove(ctx, name, client.NetworkRemoveOptions{})
 	if cerrdefs.IsPermissionDenied(err) { // the engine answers 403 for "has active endpoints"
 		return fmt.Errorf("remove network %s: %w", name, &kindError{kind: ErrConflict, cause: err})
 	}

@@ -11,9 +11,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/client"
-	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client"
 )
 
 // pullReportEvery spaces progress callbacks: the engine sends hundreds of
@@ -41,7 +40,7 @@ func (e *Engine) Pull(ctx context.Context, ref string, progress func(PullProgres
 	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
 		return fmt.Errorf("pull image %s: %w", ref, err)
 	}
-	opts := image.PullOptions{}
+	opts := client.ImagePullOptions{}
 	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
 		opts.RegistryAuth = registryAuth(reference.Domain(named))
 	}
@@ -128,7 +127,7 @@ func readPullStream(r io.Reader, ref string, every time.Duration, progress func(
 	p := PullProgress{Ref: ref}
 	var last time.Time
 	for {
-		var msg jsonmessage.JSONMessage
+		var msg pullMessage
 		if err := dec.Decode(&msg); err != nil {
 			if errors.Is(err, io.EOF) {
 				break
@@ -187,7 +186,7 @@ func readPullStream(r io.Reader, ref string, every time.Duration, progress func(
 
 // isLayerMessage tells per-layer messages (ID is a layer) from the ones about
 // the image as a whole ("Pulling from library/redis", whose ID is the tag).
-func isLayerMessage(msg jsonmessage.JSONMessage) bool {
+func isLayerMessage(msg pullMessage) bool {
 	if msg.ID == "" {
 		return false
 	}
@@ -219,4 +218,12 @@ func missingImage(ref, text string) error {
 		registry = reference.Domain(named)
 	}
 	return &kindError{kind: ErrNotFound, cause: fmt.Errorf("image %s not found in registry %s: %s", ref, registry, reason)}
+}
+
+// pullMessage is one message of the engine's pull stream. Engines also send
+// an error's text in the older "error" field, which jsonstream.Message no
+// longer reads.
+type pullMessage struct {
+	jsonstream.Message
+	ErrorMessage string `json:"error,omitempty"`
 }

@@ -7,16 +7,17 @@ import (
 	"sort"
 	"time"
 
-	"github.com/docker/docker/api/types/volume"
+	"github.com/moby/moby/api/types/volume"
+	"github.com/moby/moby/client"
 )
 
 // Volume returns the named volume, or ErrNotFound.
 func (e *Engine) Volume(ctx context.Context, name string) (Volume, error) {
-	v, err := e.cli.VolumeInspect(ctx, name)
+	v, err := e.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
 	if err != nil {
 		return Volume{}, e.fail(err, "inspect volume "+name)
 	}
-	return fromVolume(v), nil
+	return fromVolume(v.Volume), nil
 }
 
 // CreateVolume creates the named volume with the labels. The engine would
@@ -34,21 +35,19 @@ func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[strin
 	case !errors.Is(err, ErrNotFound):
 		return err
 	}
-	_, err = e.cli.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	_, err = e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: labels})
 	return e.fail(err, "create volume "+name)
 }
 
 // Volumes lists the volumes carrying all the labels.
 func (e *Engine) Volumes(ctx context.Context, labels map[string]string) ([]Volume, error) {
-	resp, err := e.cli.VolumeList(ctx, volume.ListOptions{Filters: labelFilters(labels)})
+	resp, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: labelFilters(labels)})
 	if err != nil {
 		return nil, e.fail(err, "list volumes")
 	}
-	out := make([]Volume, 0, len(resp.Volumes))
-	for _, v := range resp.Volumes {
-		if v != nil {
-			out = append(out, fromVolume(*v))
-		}
+	out := make([]Volume, 0, len(resp.Items))
+	for _, v := range resp.Items {
+		out = append(out, fromVolume(v))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -57,7 +56,8 @@ func (e *Engine) Volumes(ctx context.Context, labels map[string]string) ([]Volum
 // RemoveVolume removes the volume, never forcibly: a volume still mounted by
 // a container is ErrConflict.
 func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
-	return e.fail(e.cli.VolumeRemove(ctx, name, false), "remove volume "+name)
+	_, err := e.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{})
+	return e.fail(err, "remove volume "+name)
 }
 
 func fromVolume(v volume.Volume) Volume {

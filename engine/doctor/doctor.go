@@ -150,8 +150,8 @@ func (d *run) checkDocker(ctx context.Context) {
 		return
 	}
 	d.engineUp, d.info = true, info
-	d.add(CheckDocker, OK, "", "Docker %s (API %s, %s) answers at %s (%s)",
-		info.ServerVersion, info.APIVersion, orUnknown(info.OS), endpoint, from)
+	d.add(CheckDocker, OK, "", "Docker %s (%s) answers at %s (%s), API %s (client supports %s–%s)",
+		info.ServerVersion, orUnknown(info.OS), endpoint, from, info.APIVersion, orUnknown(info.ClientMinAPI), orUnknown(info.ClientMaxAPI))
 }
 
 // endpointSource says why this endpoint was chosen, as docker.New resolves it.
@@ -176,6 +176,8 @@ func hostFrom(from, endpoint string) string {
 
 func dockerFix(dockerHost string, err error) string {
 	switch {
+	case errors.Is(err, docker.ErrUnsupportedEndpoint):
+		return "use a local engine (docker context use default) or set DOCKER_HOST=" + docker.DefaultEndpoint
 	case errors.Is(err, os.ErrPermission):
 		return `add your user to the "docker" group ("sudo usermod -aG docker $USER", then log in again)`
 	case dockerHost != "":

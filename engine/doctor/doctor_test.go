@@ -2,6 +2,8 @@ package doctor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -115,7 +117,7 @@ func expect(t *testing.T, c Check, st Status, detail ...string) {
 func TestDoctorOnAHealthyProjectPassesAndNamesWhatItFound(t *testing.T) {
 	dir := repo(t, map[string]string{"compose.yaml": pinnedManifest})
 	checks := doctor(t, dir, healthyFake("postgres:15", "redis:7"))
-	expect(t, checks[CheckDocker], OK, "20.10.24-fake", "API 1.41", docker.FakeEndpoint)
+	expect(t, checks[CheckDocker], OK, "20.10.24-fake", "API 1.41 (client supports 1.40–1.56)", docker.FakeEndpoint)
 	expect(t, checks[CheckManifest], OK, "compose.yaml", "project shop", "3 services")
 	expect(t, checks[CheckServices], OK, "db postgres:15 (postgres)", "cache redis:7 (redis)", "app (run locally): web")
 	expect(t, checks[CheckRegistry], OK, "present locally", "postgres:15", "redis:7")
@@ -361,4 +363,24 @@ func TestDoctorWarnsWhenDockerHubIsUnreachableForMissingImages(t *testing.T) {
 	if Failed(mapValues(checks)) {
 		t.Error("an unreachable Docker Hub must not fail the doctor")
 	}
+}
+
+// A docker context parity cannot dial (ssh://) fails the check naming the
+// context, its endpoint and the fix, rather than checking the default socket.
+func TestDoctorFailsOnADockerContextParityCannotUse(t *testing.T) {
+	dir := repo(t, map[string]string{"compose.yaml": pinnedManifest})
+	config := t.TempDir()
+	sum := sha256.Sum256([]byte("buildbox"))
+	meta := filepath.Join(config, "contexts", "meta", hex.EncodeToString(sum[:]))
+	if err := os.MkdirAll(meta, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(meta, "meta.json"), []byte(`{"Name":"buildbox","Endpoints":{"docker":{"Host":"ssh://me@box"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_HOST", "")
+	t.Setenv("DOCKER_CONFIG", config)
+	t.Setenv("DOCKER_CONTEXT", "buildbox")
+	checks := doctor(t, dir, nil, func(o *Options) { o.Engine.Docker = nil })
+	expect(t, checks[CheckDocker], Fail, `docker context "buildbox" points at ssh://me@box`, "docker context use default", "DOCKER_HOST=unix:///var/run/docker.sock")
 }

@@ -36,6 +36,7 @@ func convertService(s types.ServiceConfig) Service {
 		User:        withoutUnset(s.User),
 		WorkingDir:  withoutUnset(s.WorkingDir),
 		Tmpfs:       plainStrings(s.Tmpfs),
+		ExtraHosts:  convertExtraHosts(s.ExtraHosts),
 		Aliases:     aliases(s),
 		Profiles:    copyStrings(s.Profiles),
 	}
@@ -53,6 +54,19 @@ func convertService(s types.ServiceConfig) Service {
 	}
 	out.DependsOnCondition = convertConditions(s.DependsOn)
 	out.BuildSpec = convertBuild(s.Build)
+	return out
+}
+
+// convertExtraHosts lists extra_hosts as the engine takes them ("name:ip"),
+// in a stable order so the container's config hash does not change between
+// runs; nil when there are none.
+func convertExtraHosts(h types.HostsList) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, ip := range h[name] {
+			out = append(out, withoutUnset(name)+":"+withoutUnset(ip))
+		}
+	}
 	return out
 }
 

@@ -360,6 +360,7 @@ func TestLoadConvertsServiceFields(t *testing.T) {
 	equal(t, "WorkingDir", s.WorkingDir, "/usr/share/elasticsearch")
 	equal(t, "Labels", s.Labels, map[string]string{"team": "search"})
 	equal(t, "Tmpfs", s.Tmpfs, []string{"/tmp"})
+	equal(t, "ExtraHosts", s.ExtraHosts, []string{"api.internal:10.0.0.5", "api.internal:10.0.0.6", "metrics.internal:10.0.0.7"})
 	equal(t, "Aliases", s.Aliases, []string{"es", "elastic", "elasticsearch"}) // container_name "es" deduplicated
 	equal(t, "Ports", s.Ports, []Port{
 		{Target: 9200, Published: "19200", HostIP: "127.0.0.1", Protocol: "tcp"},

@@ -57,7 +57,10 @@ type Service struct {
 	User        string
 	WorkingDir  string
 	Tmpfs       []string
-	Labels      map[string]string
+	// ExtraHosts are extra_hosts entries as "name:ip", sorted by name (a
+	// name's addresses in the order written); ip may be "host-gateway".
+	ExtraHosts []string
+	Labels     map[string]string
 	// Aliases are other names the service is reachable by on its networks
 	// (network aliases, hostname, container_name); the app's URLs may use them.
 	Aliases   []string

@@ -28,7 +28,7 @@ func newLogsCmd(io *streams, g *globalOptions, runF func(*logsOptions) error) *c
 order and prefixed with its name as in up; all services when none are named.
 A stopped service's logs are its last ones. With --follow, keep printing new
 lines until Ctrl-C.`,
-		Example: `  parity logs -f                   # after parity up --detach
+		Example: `  parity logs --follow             # after parity up --detach
   parity logs --tail 50 db
   parity logs --since 10m --timestamps cache`,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -40,7 +40,8 @@ lines until Ctrl-C.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
+	// No -f: every command's -f is --file, as in docker compose -f.
+	f.BoolVar(&o.follow, "follow", false, "keep printing new lines until Ctrl-C")
 	f.IntVarP(&o.tail, "tail", "n", -1, "only the last N lines of each service (default: all)")
 	f.StringVar(&o.since, "since", "", "only lines written since this long ago (10m, 1h30m) or this time (RFC 3339)")
 	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "start each line with the time the engine received it")

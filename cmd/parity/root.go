@@ -52,7 +52,9 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 		newDoctorCmd(io, g, nil),
 		newInitCmd(io, g, nil),
 		newCompletionCmd(io),
+		newVersionCmd(io),
 	)
+	registerCompletions(root, io, g)
 	return root
 }
 

@@ -53,6 +53,7 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 		newInitCmd(io, g, nil),
 		newCompletionCmd(io),
 		newVersionCmd(io),
+		newManCmd(io),
 	)
 	registerCompletions(root, io, g)
 	return root

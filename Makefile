@@ -6,7 +6,7 @@ PARITY_TESTBED_CACHE ?= /var/cache/parity-testbed
 export PARITY_TESTBED_CACHE
 REGISTRY_ADDR_FILE := $(PARITY_TESTBED_CACHE)/registry.addr
 
-.PHONY: images test fuzz-short demo clean-testbed
+.PHONY: images test fuzz-short demo clean-testbed man
 
 # Builds (or reuses) the testbed's service images and the local registry
 # that serves them as 127.0.0.1:PORT/library/<svc>:<tag>.
@@ -36,6 +36,10 @@ demo: images
 	go run ./cmd/parity --registry-mirror $$(cat $(REGISTRY_ADDR_FILE)) up -f examples/quickstart/compose.yaml -- go run ./examples/quickstart
 
 bench: images ; go run ./bench/up && go run ./bench/tui
+
+# Man pages, one per command, from the same text as --help (./man is git-ignored).
+man:
+	go run ./cmd/parity gen-man ./man
 
 # Removes every container, network and volume a test left behind.
 clean-testbed:

@@ -20,7 +20,7 @@ type ServiceStatus struct {
 	Reason    string        `json:"reason,omitempty"` // why not ready
 	Address   string        `json:"address,omitempty"`
 	URL       string        `json:"url,omitempty"` // password masked
-	Uptime    time.Duration `json:"uptimeNs,omitempty"`
+	Uptime    time.Duration `json:"-"`             // in JSON: uptimeSeconds
 
 	// UsualPort, PortNote and PortHeldBy are as in ServiceSummary: the port
 	// the service would normally have and, when Address is not on it, why.

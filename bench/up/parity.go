@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parity-dev/parity/bench/internal/rig"
+	"github.com/parity-dev/parity/engine/event"
 )
 
 // Case names, as the table prints them.
@@ -166,11 +167,11 @@ type trace struct {
 }
 
 type jsonEvent struct {
-	Time    time.Time     `json:"time"`
-	Type    string        `json:"type"`
-	Source  string        `json:"source"`
-	Phase   string        `json:"phase"`
-	ReadyIn time.Duration `json:"readyIn"`
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Source  string    `json:"source"`
+	Phase   string    `json:"phase"`
+	ReadyIn float64   `json:"readyInSeconds"`
 }
 
 // readTrace splits a run into its steps. The engine emits `creating` and
@@ -197,8 +198,9 @@ func readTrace(out []byte, start time.Time, took time.Duration) trace {
 			}
 			lastStarting = ev.Time
 		case ev.Phase == "ready":
-			tr.readyIn[ev.Source] = ev.ReadyIn
-			if p := ev.Time.Add(-ev.ReadyIn); probing.IsZero() || p.Before(probing) {
+			readyIn := event.Seconds(ev.ReadyIn)
+			tr.readyIn[ev.Source] = readyIn
+			if p := ev.Time.Add(-readyIn); probing.IsZero() || p.Before(probing) {
 				probing = p
 			}
 			if ev.Time.After(lastReady) {

@@ -14,7 +14,8 @@ import (
 )
 
 type checkOptions struct {
-	json    bool
+	output  formatFlags
+	json    bool // from output
 	strict  bool
 	running bool
 	remote  bool
@@ -23,7 +24,7 @@ type checkOptions struct {
 func newCheckCmd(io *streams, g *globalOptions, runF func(*checkOptions) error) *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--json] [--strict] [--running] [--remote]",
+		Use:   "check [--format text|json] [--strict] [--running] [--remote]",
 		Short: "Find where dev, CI and .env files drift from production's services",
 		Long: `Compare the production manifest with everything else in the repository
 that starts or points at the same kinds of services: other Compose files
@@ -49,9 +50,12 @@ that cannot be read, an engine that does not answer).`,
 		Example: `  parity check
   parity check --strict                # fail on warnings too, e.g. in CI
   parity check --running --remote      # also containers and moved tags (needs Docker)
-  parity check --json | jq '.findings[] | select(.severity == "error")'`,
+  parity check --format json | jq '.findings[] | select(.severity == "error")'`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
+			if o.json, err = o.output.asJSON(); err != nil {
+				return &exitError{code: 2, msg: err.Error()}
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -59,7 +63,7 @@ that cannot be read, an engine that does not answer).`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, "print the report as JSON")
+	o.output.register(f, "print the report as JSON")
 	f.BoolVar(&o.strict, "strict", false, "exit 1 on warnings too")
 	f.BoolVar(&o.running, "running", false, "also compare parity's running containers with the manifest (needs Docker)")
 	f.BoolVar(&o.remote, "remote", false, "also ask the registry whether locked tags moved (needs Docker and the registry)")

@@ -12,13 +12,14 @@ import (
 )
 
 type doctorOptions struct {
-	json bool
+	output formatFlags
+	json   bool // from output
 }
 
 func newDoctorCmd(io *streams, g *globalOptions, runF func(*doctorOptions) error) *cobra.Command {
 	o := &doctorOptions{}
 	cmd := &cobra.Command{
-		Use:   "doctor [--json]",
+		Use:   "doctor [--format text|json]",
 		Short: "Check that parity up can work here, and say how to fix what cannot",
 		Long: `Check, without starting anything: the Docker engine answers (the endpoint
 tried: DOCKER_HOST, the docker context or the default socket), free disk for
@@ -31,16 +32,19 @@ Each check is ok (✓), a warning (!), a failure (✗) or skipped (-), with the
 fix. The exit status is 1 only when a check fails, i.e. when up cannot work.`,
 		Example: `  parity doctor
   parity doctor -f deploy/compose.prod.yaml
-  parity doctor --json | jq '.[] | select(.status != "ok")'`,
+  parity doctor --format json | jq '.[] | select(.status != "ok")'`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
+			if o.json, err = o.output.asJSON(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
 			return runDoctor(c.Context(), io, g, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the checks as a JSON array of {check, status, detail, fix}")
+	o.output.register(cmd.Flags(), "print the checks as a JSON array of {check, status, detail, fix}")
 	return cmd
 }
 

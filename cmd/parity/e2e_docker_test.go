@@ -216,7 +216,25 @@ func TestDockerUpDetachRunsPinnedImagesOnLoopbackAndTheAppRoundTrips(t *testing.
 		if s["role"] == "backing" && s["ready"] != true {
 			t.Errorf("status says %v is not ready: %v", s["name"], s)
 		}
+		if _, ok := s["uptimeNs"]; ok {
+			t.Errorf("status --json still prints uptimeNs: %v", s)
+		}
 	}
+	// Durations in JSON are seconds, named so; uptime is rounded to whole
+	// seconds and omitted while 0, so wait for the first second.
+	testbed.WaitFor(t, time.Minute, func() (bool, string) {
+		out := e.mustRun(quickstartManifest(), "status", "--json").stdout
+		var statuses []map[string]any
+		if err := json.Unmarshal([]byte(out), &statuses); err != nil {
+			return false, err.Error()
+		}
+		for _, s := range statuses {
+			if up, ok := s["uptimeSeconds"].(float64); s["role"] == "backing" && (!ok || up < 1) {
+				return false, "a backing service without a number of seconds in uptimeSeconds:\n" + out
+			}
+		}
+		return true, ""
+	})
 }
 
 // secret is the password the service's container is configured with, read

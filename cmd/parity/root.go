@@ -56,7 +56,10 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 		newDoctorCmd(io, g, nil),
 		newInitCmd(io, g, nil),
 		newCompletionCmd(io),
+		newVersionCmd(io),
+		newManCmd(io),
 	)
+	registerCompletions(root, io, g)
 	return root
 }
 

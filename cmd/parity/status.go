@@ -13,29 +13,35 @@ import (
 )
 
 type statusOptions struct {
-	json bool
+	output formatFlags
+	json   bool // from output
 }
 
 func newStatusCmd(io *streams, g *globalOptions, runF func(*statusOptions) error) *cobra.Command {
 	o := &statusOptions{}
 	cmd := &cobra.Command{
-		Use:   "status [--json]",
-		Short: "Show each service: kind, pinned image, state, readiness, address",
+		Use:     "status [--format text|json]",
+		Aliases: []string{"ps"},
+		Short:   "Show each service: kind, pinned image, state, readiness, address",
 		Long: `Show every service of the production manifest and what parity does with it:
 backing services and generic containers with their state, whether they
 answer right now, their address and uptime; the app services with why
 parity treats them as the app.`,
 		Example: `  parity status
-  parity status --json | jq '.[] | select(.ready | not)'`,
+  parity ps                           # the same, by the name docker and compose use
+  parity status --format json | jq '.[] | select(.ready | not)'`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
+			if o.json, err = o.output.asJSON(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
 			return runStatus(c.Context(), io, g, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	o.output.register(cmd.Flags(), "print JSON")
 	return cmd
 }
 

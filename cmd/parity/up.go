@@ -20,7 +20,8 @@ type upOptions struct {
 	timeout     time.Duration
 	stopTimeout time.Duration
 	noTUI       bool
-	json        bool
+	output      formatFlags
+	json        bool // from output
 	keep        bool
 	command     []string
 }
@@ -42,7 +43,10 @@ reuses them and their data.`,
 		Example: `  parity up -- go run ./cmd/web
   parity up --detach                 # services only; print where they are
   parity up -f deploy/compose.prod.yaml --profile search -- npm run dev`,
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
+			if o.json, err = o.output.asJSON(); err != nil {
+				return err
+			}
 			if len(args) > 0 {
 				if c.ArgsLenAtDash() != 0 {
 					return fmt.Errorf("unexpected argument %q: put the app command after --, e.g. parity up -- %s", args[0], args[0])
@@ -59,7 +63,7 @@ reuses them and their data.`,
 	f.BoolVarP(&o.detach, "detach", "d", false, "start the services, wait until ready, print where they are and exit")
 	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long services may take to become ready")
 	f.BoolVar(&o.noTUI, "no-tui", false, "print plain prefixed lines instead of the live view")
-	f.BoolVar(&o.json, "json", false, "print events (or, with --detach, the summary) as JSON lines")
+	o.output.register(f, "print events (or, with --detach, the summary) as JSON lines")
 	f.BoolVar(&o.keep, "keep", false, "leave the services running when the app exits")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long the app has to exit after Ctrl-C before it is killed")
 	return cmd

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
 // commit may be set at build time: -ldflags "-X main.commit=$(git rev-parse --short HEAD)".
@@ -24,4 +27,18 @@ func version() string {
 		return v + " (commit " + rev + ")"
 	}
 	return v
+}
+
+// newVersionCmd prints what --version prints, for people and scripts that
+// expect a subcommand (as `docker version`, `go version`).
+func newVersionCmd(io *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print parity's version and the commit it was built from",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(io.Out, "parity version %s\n", version())
+			return err
+		},
+	}
 }

@@ -59,7 +59,7 @@ type Event struct {
 	Phase    Phase         `json:"phase,omitempty"`
 	Reason   string        `json:"reason,omitempty"` // short: "connection refused", "auth failed"
 	ExitCode int           `json:"exitCode,omitempty"`
-	ReadyIn  time.Duration `json:"readyIn,omitempty"`
+	ReadyIn  time.Duration `json:"-"`                  // in JSON: readyInSeconds
 	Pid      int           `json:"pid,omitempty"`      // app process
 	LastLogs []string      `json:"lastLogs,omitempty"` // on exit/failure: the last lines
 

@@ -2,11 +2,14 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-shellwords"
@@ -29,6 +32,16 @@ type Config struct {
 	App   AppConfig `yaml:"app"`
 	// Services holds per-service settings, keyed by manifest service name.
 	Services map[string]ServiceSettings `yaml:"services"`
+
+	// lines are where names of services were written, for Check's errors.
+	lines configLines
+}
+
+// configLines are the parity.yaml lines of the names Check verifies; 0 when
+// not known (a Config built in code).
+type configLines struct {
+	appService int
+	services   map[string]int
 }
 
 // AppConfig describes the developer's app, which parity runs on the host
@@ -119,7 +132,79 @@ func parseConfig(data []byte) (*Config, error) {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 1 {
+		root := doc.Content[0]
+		if app := mappingValue(root, "app"); app != nil {
+			if svc := mappingValue(app, "service"); svc != nil {
+				cfg.lines.appService = svc.Line
+			}
+		}
+		if services := mappingValue(root, "services"); services != nil && services.Kind == yaml.MappingNode {
+			cfg.lines.services = map[string]int{}
+			for i := 0; i+1 < len(services.Content); i += 2 {
+				cfg.lines.services[services.Content[i].Value] = services.Content[i].Line
+			}
+		}
+	}
 	return cfg, nil
+}
+
+// mappingValue is the value node of key in a mapping node, nil when absent.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Check verifies that the service names parity.yaml uses (app.service, the
+// keys of services) are services of the manifest, given all the names it
+// defines (active or behind a profile). A misspelt name would otherwise do
+// nothing: the app would be detected instead, the service not skipped. The
+// error names parity.yaml:LINE and lists the manifest's services.
+func (c *Config) Check(services []string) error {
+	if c == nil {
+		return nil
+	}
+	type problem struct {
+		line int
+		msg  string
+	}
+	var problems []problem
+	known := func(name string) bool { return slices.Contains(services, name) }
+	if name := c.App.Service; name != "" && !known(name) {
+		problems = append(problems, problem{c.lines.appService, fmt.Sprintf("app.service %q is not a service of the manifest", name)})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Services)) {
+		if !known(name) {
+			problems = append(problems, problem{c.lines.services[name], fmt.Sprintf("services.%s is not a service of the manifest", name)})
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(problems, func(a, b problem) int { return cmp.Compare(a.line, b.line) })
+	path := cmp.Or(c.Path, ConfigName)
+	var lines []string
+	for _, p := range problems {
+		where := path
+		if p.line > 0 {
+			where = fmt.Sprintf("%s:%d", path, p.line)
+		}
+		lines = append(lines, where+": "+p.msg)
+	}
+	have := slices.Sorted(slices.Values(services))
+	return fmt.Errorf("check parity config: %s; the manifest's services are %s: fix the name in %s",
+		strings.Join(lines, "; "), strings.Join(have, ", "), filepath.Base(path))
 }
 
 var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)

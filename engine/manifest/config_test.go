@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,7 @@ func TestLoadConfigStringCommand(t *testing.T) {
 			Env:     map[string]string{"LOG_LEVEL": "debug", "PORT": "8080"},
 		},
 		Services: map[string]ServiceSettings{"mailhog": {Skip: true}},
+		lines:    configLines{appService: 5, services: map[string]int{"mailhog": 11}},
 	})
 
 	files, err := Discover("testdata/config-string", nil, cfg)
@@ -91,4 +93,53 @@ func TestLoadConfigErrors(t *testing.T) {
 			errorContains(t, err, tt.want...)
 		})
 	}
+}
+
+func TestConfigCheckNamesLineAndServices(t *testing.T) {
+	root := makeTree(t, map[string]string{ConfigName: "project: shop\napp:\n  command: go run .\n  service: nosuch\nservices:\n  db: {skip: true}\n  mailer:\n    skip: true\n"})
+	cfg, path, err := LoadConfig(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Check([]string{"web", "db", "cache"})
+	errorContains(t, err,
+		path+`:4: app.service "nosuch" is not a service of the manifest`,
+		path+`:7: services.mailer is not a service of the manifest`,
+		"the manifest's services are cache, db, web")
+	if strings.Contains(err.Error(), "services.db") {
+		t.Errorf("err = %q names db, which the manifest has", err)
+	}
+	if i, j := strings.Index(err.Error(), ":4:"), strings.Index(err.Error(), ":7:"); i > j {
+		t.Errorf("err = %q, want problems in line order", err)
+	}
+}
+
+func TestConfigCheckPasses(t *testing.T) {
+	for name, cfg := range map[string]*Config{
+		"nil":              nil,
+		"empty":            {},
+		"names that exist": {App: AppConfig{Service: "web"}, Services: map[string]ServiceSettings{"db": {Skip: true}}},
+	} {
+		if err := cfg.Check([]string{"web", "db"}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestConfigCheckWithoutFile(t *testing.T) {
+	cfg := &Config{Services: map[string]ServiceSettings{"nosuch": {Skip: true}}}
+	errorContains(t, cfg.Check([]string{"web"}), "parity.yaml: services.nosuch is not", "services are web")
+}
+
+// A service behind a profile that is not active is still the manifest's:
+// parity.yaml may skip it or name it as the app.
+func TestConfigCheckAcceptsServicesBehindProfiles(t *testing.T) {
+	p := mustLoad(t, "profiles", nil)
+	equal(t, "Defined", p.Defined(), []string{"db", "mail", "worker"})
+	cfg := &Config{App: AppConfig{Service: "worker"}, Services: map[string]ServiceSettings{"mail": {Skip: true}}}
+	if err := cfg.Check(p.Defined()); err != nil {
+		t.Error(err)
+	}
+	cfg.Services["nosuch"] = ServiceSettings{Skip: true}
+	errorContains(t, cfg.Check(p.Defined()), "services.nosuch", "services are db, mail, worker")
 }

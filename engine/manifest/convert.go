@@ -18,6 +18,7 @@ func convertProject(p *types.Project) *Project {
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		out.Services = append(out.Services, convertService(p.Services[name]))
 	}
+	out.Inactive = slices.Sorted(maps.Keys(p.DisabledServices))
 	return out
 }
 

@@ -3,7 +3,10 @@
 // the rest of parity never depends on a manifest format's types.
 package manifest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Project is a loaded manifest: every service production runs, in name order.
 type Project struct {
@@ -14,6 +17,9 @@ type Project struct {
 	// Files are the manifest files that were merged, in order, as absolute paths.
 	Files    []string
 	Services []Service
+	// Inactive names the services behind profiles that are not active, in
+	// name order: not run, but parity.yaml may still name them.
+	Inactive []string
 	// Unset lists variables the manifest references that were not set anywhere
 	// (shell, .env). Loading never fails on `${DB_PASSWORD:?must be set}`:
 	// environment and command values keep the reference (see Value); the
@@ -127,6 +133,17 @@ type Healthcheck struct {
 	StartPeriod time.Duration
 	Retries     int
 	Disable     bool
+}
+
+// Defined lists every service the manifest defines, active or behind an
+// inactive profile: the names parity.yaml may use (see Config.Check).
+func (p *Project) Defined() []string {
+	names := slices.Clone(p.Inactive)
+	for _, s := range p.Services {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Service returns the service called name, or nil.

@@ -8,12 +8,20 @@ import (
 	"strings"
 )
 
+// SchemaURL is where editors fetch parity.yaml's JSON Schema (the file
+// schema/parity.schema.json in parity's repository). A raw URL, not a
+// relative path: the parity.yaml init writes lives in other repositories.
+const SchemaURL = "https://raw.githubusercontent.com/parity-dev/parity/main/schema/parity.schema.json"
+
 // Config renders the findings as a short commented parity.yaml, in the
 // fields manifest.LoadConfig reads: project, files, app.service,
 // app.command, app.env (commented out), services (commented out).
 func (f *Findings) Config() []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	// yaml-language-server (VS Code's YAML extension and others) reads the
+	// schema from this comment only when it is the first line.
+	w("# yaml-language-server: $schema=%s", SchemaURL)
 	w("# parity.yaml: what parity needs to know that the production manifest cannot say.")
 	w("# Written by `parity init`; edit freely. Reference: the README's \"parity.yaml\" section.")
 	w("")

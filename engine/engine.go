@@ -130,6 +130,9 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 		return nil, err
 	}
 	s.project = proj
+	if err := cfg.Check(proj.Defined()); err != nil {
+		return nil, err
+	}
 
 	s.appCmd = opts.AppCommand
 	if s.appCmd == nil && cfg != nil {

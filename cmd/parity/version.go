@@ -35,7 +35,9 @@ func newVersionCmd(io *streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print parity's version and the commit it was built from",
-		Args:  cobra.NoArgs,
+		Example: `  parity version
+  parity --version    # the same`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			_, err := fmt.Fprintf(io.Out, "parity version %s\n", version())
 			return err

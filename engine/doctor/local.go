@@ -10,21 +10,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/parity-dev/parity/engine"
 	"github.com/parity-dev/parity/engine/manifest"
 )
-
-// freeBytes is the space an unprivileged writer may still use on path's filesystem.
-func freeBytes(path string) (uint64, error) {
-	var fs syscall.Statfs_t
-	if err := syscall.Statfs(path, &fs); err != nil {
-		return 0, err
-	}
-	return fs.Bavail * uint64(fs.Bsize), nil
-}
 
 // checkState writes and removes a file where up keeps ports and generated
 // passwords: without it up cannot remember a password, so it fails.

@@ -191,11 +191,11 @@ func (s *Session) AppCommand() []string { return s.appCmd }
 // returned stateFile is locked; the caller saves and closes it.
 func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
 	sf, err := openState(ctx, s.stateDir, s.project.Name, func(pid int) {
-		who := "another parity"
+		who := ""
 		if pid > 0 {
-			who = fmt.Sprintf("another parity (pid %d)", pid)
+			who = fmt.Sprintf(" (pid %d)", pid)
 		}
-		s.warn(fmt.Sprintf("waiting for %s working on project %s; Ctrl-C to stop waiting", who, s.project.Name))
+		s.warn(fmt.Sprintf("waiting for another parity in project %s%s; Ctrl-C stops waiting", s.project.Name, who))
 	})
 	if err != nil {
 		return nil, err

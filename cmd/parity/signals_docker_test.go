@@ -305,7 +305,7 @@ func TestDockerConcurrentUpsWaitVisiblyAndAllSucceed(t *testing.T) {
 	}
 	fmt.Fprintf(lock, "%d\n", os.Getpid())
 	p := e.start("up", "--detach")
-	p.waitOutput(fmt.Sprintf("waiting for another parity (pid %d)", os.Getpid()))
+	p.waitOutput(fmt.Sprintf("waiting for another parity in project %s (pid %d)", e.project, os.Getpid()))
 	p.signal(syscall.SIGINT)
 	code, took := p.exit()
 	if code != 130 || took > 20*time.Second {

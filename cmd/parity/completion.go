@@ -47,7 +47,9 @@ shell, or install it where your shell looks for completions (see the examples).`
 
 // serviceCommands take service names as arguments; their arguments
 // complete to the manifest's services.
-var serviceCommands = []string{"up", "logs", "shell", "restart", "stop"}
+// up is not among them: it takes no service names yet (only the app
+// command after --), and completing words it refuses would mislead.
+var serviceCommands = []string{"logs", "shell", "restart", "stop"}
 
 // formatValues are the --format values of commands other than the
 // text-or-JSON ones.

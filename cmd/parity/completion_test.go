@@ -34,13 +34,15 @@ func TestCompletionOfServiceNames(t *testing.T) {
 		want string
 	}{
 		// Every service, whatever its profile, sorted, files not offered (:4).
-		{[]string{"up", ""}, "cache db search worker :4"},
-		{[]string{"up", "s"}, "search :4"},
-		{[]string{"up", "db", ""}, "cache search worker :4"},
-		// After --, up's app command: the shell completes files (:0).
+		{[]string{"logs", ""}, "cache db search worker :4"},
+		{[]string{"restart", "s"}, "search :4"},
+		{[]string{"stop", "db", ""}, "cache search worker :4"},
+		// up takes no service names (yet): after it, and after --, the
+		// shell completes files (:0).
+		{[]string{"up", ""}, ":0"},
 		{[]string{"up", "--", "go", ""}, ":0"},
 		// -f selects the manifest, as for the command itself.
-		{[]string{"-f", "../../../../examples/quickstart/compose.yaml", "up", ""}, "app cache db :4"},
+		{[]string{"-f", "../../../../examples/quickstart/compose.yaml", "shell", ""}, "app cache db :4"},
 	} {
 		got, directive := complete(t, "testdata/completion", tc.args...)
 		if s := strings.Join(append(got, directive), " "); s != tc.want {
@@ -71,7 +73,7 @@ func TestCompletionOfProfilesAndFormats(t *testing.T) {
 }
 
 func TestCompletionOfABrokenManifestOffersNothing(t *testing.T) {
-	got, directive := complete(t, t.TempDir(), "up", "")
+	got, directive := complete(t, t.TempDir(), "logs", "")
 	if len(got) != 0 || directive != ":1" {
 		t.Errorf("no manifest: %q %s, want no candidates and the error directive :1", got, directive)
 	}

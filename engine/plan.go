@@ -205,6 +205,11 @@ func classify(proj *manifest.Project, opts planOptions) []*plannedService {
 			ps.Role, ps.Why = RoleSkipped, "skipped in parity.yaml"
 		case opts.AppService == svc.Name:
 			ps.Role, ps.Why = RoleApp, "named as the app in parity.yaml"
+		case svc.App:
+			ps.Role, ps.Why = RoleApp, "the app in production's source"
+			if svc.Origin != "" {
+				ps.Why += " (" + svc.Origin + ")"
+			}
 		case svc.Build:
 			b, st := planBuild(svc)
 			if st == nil {

@@ -38,6 +38,26 @@ type Project struct {
 	// EnvSample is the committed sample (.env.example) read as the .env,
 	// because the project directory has no .env; "" otherwise.
 	EnvSample string
+	// Source names the format the project was read from: "compose",
+	// "terraform", "kubernetes", "helm", "render", "digitalocean", "heroku";
+	// several joined with "+" when sources were merged.
+	Source string
+}
+
+// SourceOptions are what every reader of a production source beyond
+// Compose (Terraform, Kubernetes, Helm, PaaS specs) is given.
+type SourceOptions struct {
+	// Path is the file or directory to read, absolute.
+	Path string
+	// WorkingDir is where parity runs, absolute; Origin paths are relative to it.
+	WorkingDir string
+	// ProjectName is -p or parity.yaml's project; "" lets the caller decide.
+	ProjectName string
+	// Environ is the process environment (TF_VAR_*, ...).
+	Environ map[string]string
+	// ValueFiles are extra inputs the format takes: Terraform -var-file
+	// files, Helm values files; relative to WorkingDir unless absolute.
+	ValueFiles []string
 }
 
 // Service is one service of the manifest, reduced to what parity acts on.
@@ -81,6 +101,30 @@ type Service struct {
 	// DependsOnCondition is when each of DependsOn counts as met, as the
 	// long form of depends_on writes it; the short form means ConditionStarted.
 	DependsOnCondition map[string]Condition
+
+	// Origin is where the production source defines the service, as
+	// "infra/rds.tf:12" (relative to the working directory when inside it);
+	// "" for Compose, whose files are Project.Files.
+	Origin string
+	// App says the source itself runs this as the team's own code (an ECS
+	// task definition, a Lambda function, a Deployment of the team's image,
+	// a Render web service): parity runs it as the app, whatever its image.
+	App bool
+	// Managed is the managed engine and version production runs (RDS
+	// postgres 15.4) that Image was mapped from; nil for a plain image.
+	Managed *Managed
+}
+
+// Managed is a managed service's engine and version as its provider names
+// them, and what parity runs for it. A managed version is a floor:
+// providers upgrade minor versions on their own.
+type Managed struct {
+	Provider string // "aws_db_instance", "google_sql_database_instance", "render", "heroku-postgresql", ...
+	Engine   string // as written: "aurora-postgresql", "POSTGRES_15", "redis"
+	Version  string // as written: "15.4", "7.1", "" when the source names none
+	// Note says where the image is not the exact version (no upstream 7.1:
+	// redis:7.2 is the nearest), "" otherwise.
+	Note string
 }
 
 // BuildSpec is a service's build: section, the parts parity needs to build

@@ -8,8 +8,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +23,12 @@ import (
 
 // Options are what every command shares: where the manifest is and how to reach Docker.
 type Options struct {
-	WorkingDir  string
+	WorkingDir string
+	// ProjectDir is --project-directory: where parity.yaml, the manifest
+	// (when no -f) and the default .env are found, and the manifest's
+	// relative paths start; "" means the working directory (and, for the
+	// manifest's paths, its first file's directory), as in Compose.
+	ProjectDir  string
 	Files       []string // -f, in order
 	ProjectName string   // -p
 	Profiles    []string
@@ -34,8 +41,14 @@ type Options struct {
 	Environ     []string          // the inherited environment (os.Environ())
 	StateDir    string            // "" -> StateDir()
 	AppCommand  []string          // -- CMD; nil -> parity.yaml app.command
-	Timeout     time.Duration     // readiness deadline; 0 -> 2 minutes
-	Sink        Sink
+	// Services narrows the run to these services and what they depend on
+	// (`parity up db`); empty means all. parity.yaml's app command runs
+	// only when one of them is the app.
+	Services []string
+	Timeout  time.Duration // readiness deadline; 0 -> 2 minutes
+	Sink     Sink
+	// Stdin is where `-f -` reads the manifest from.
+	Stdin io.Reader
 	// Docker is the engine client; nil -> a real client from the environment.
 	Docker docker.Client
 	// probe replaces the services' probes in unit tests against a fake engine.
@@ -102,14 +115,26 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	}
 	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, probe: opts.probe}
 
-	cfg, _, err := manifest.LoadConfig(opts.WorkingDir)
+	lookIn := opts.WorkingDir
+	if opts.ProjectDir != "" {
+		lookIn = opts.ProjectDir
+		if !filepath.IsAbs(lookIn) {
+			lookIn = filepath.Join(opts.WorkingDir, lookIn)
+		}
+		if fi, err := os.Stat(lookIn); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--project-directory %s: not a directory", opts.ProjectDir)
+		}
+		opts.ProjectDir = lookIn
+		s.opts.ProjectDir = lookIn
+	}
+	cfg, _, err := manifest.LoadConfig(lookIn)
 	if err != nil {
 		return nil, err
 	}
 	s.config = cfg
 	files := opts.Files
 	if len(files) == 0 {
-		files, err = manifest.Discover(opts.WorkingDir, s.shell, cfg)
+		files, err = manifest.Discover(lookIn, s.shell, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +145,8 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	}
 	proj, err := manifest.Load(ctx, manifest.LoadOptions{
 		WorkingDir:  opts.WorkingDir,
+		ProjectDir:  opts.ProjectDir,
+		Stdin:       opts.Stdin,
 		Files:       files,
 		ProjectName: projectName,
 		Profiles:    opts.Profiles,
@@ -137,6 +164,17 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	s.appCmd = opts.AppCommand
 	if s.appCmd == nil && cfg != nil {
 		s.appCmd = []string(cfg.App.Command)
+	}
+	if len(opts.Services) > 0 {
+		// Names are checked before anything starts; `parity up db` starts
+		// db, not parity.yaml's app command, unless the app is named.
+		services := classify(proj, s.roleOptions())
+		if err := selectServices(services, opts.Services); err != nil {
+			return nil, fmt.Errorf("project %s: %w", proj.Name, err)
+		}
+		if opts.AppCommand == nil && !namesApp(services, opts.Services) {
+			s.appCmd = nil
+		}
 	}
 
 	// The env files as Compose read them to interpolate the manifest: one
@@ -187,6 +225,16 @@ func (s *Session) Project() string { return s.project.Name }
 // AppCommand is the app command that up runs, nil for services only.
 func (s *Session) AppCommand() []string { return s.appCmd }
 
+// appDir is where the app runs: parity.yaml's command in the project
+// directory it belongs to, a command given on the command line where
+// parity was started.
+func (s *Session) appDir() string {
+	if s.opts.AppCommand == nil && s.opts.ProjectDir != "" {
+		return s.opts.ProjectDir
+	}
+	return s.opts.WorkingDir
+}
+
 // prepare locks the state, plans against it and computes the app env. The
 // returned stateFile is locked; the caller saves and closes it.
 func (s *Session) prepare(ctx context.Context) (*stateFile, error) {
@@ -224,45 +272,34 @@ func (s *Session) replan(ctx context.Context, st *state, taken map[int]bool) err
 		}
 		held = publishedPorts(cs)
 	}
-	opts := planOptions{
-		Mirror:      s.opts.Mirror,
-		ExtraLabels: s.opts.ExtraLabels,
-		PortFree: func(port int) bool {
-			if taken[port] {
-				return false
-			}
-			if h, ok := held[port]; ok {
-				return h.Project == s.project.Name // this project's own container
-			}
-			return portFree(port)
-		},
-		KeepPorts: s.docker == nil,
-		FreePort: func() (int, error) {
-			for {
-				p, err := freePort()
-				if err != nil || !taken[p] {
-					return p, err
-				}
-			}
-		},
-		HolderOf: func(port int) *PortHolder {
-			if h, ok := held[port]; ok {
-				return &h
-			}
-			if taken[port] {
-				return &PortHolder{}
-			}
-			return programOn(port)
-		},
+	opts := s.roleOptions()
+	opts.Mirror, opts.ExtraLabels = s.opts.Mirror, s.opts.ExtraLabels
+	opts.PortFree = func(port int) bool {
+		if taken[port] {
+			return false
+		}
+		if h, ok := held[port]; ok {
+			return h.Project == s.project.Name // this project's own container
+		}
+		return portFree(port)
 	}
-	if s.config != nil {
-		opts.AppService = s.config.App.Service
-		opts.Skip = map[string]bool{}
-		for name, sc := range s.config.Services {
-			if sc.Skip {
-				opts.Skip[name] = true
+	opts.KeepPorts = s.docker == nil
+	opts.FreePort = func() (int, error) {
+		for {
+			p, err := freePort()
+			if err != nil || !taken[p] {
+				return p, err
 			}
 		}
+	}
+	opts.HolderOf = func(port int) *PortHolder {
+		if h, ok := held[port]; ok {
+			return &h
+		}
+		if taken[port] {
+			return &PortHolder{}
+		}
+		return programOn(port)
 	}
 	locked, lockWarnings, err := s.lockedDigests()
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *Session) lockable() []*plannedService {
 
 // roleOptions are the parts of planOptions that decide roles.
 func (s *Session) roleOptions() planOptions {
-	var opts planOptions
+	opts := planOptions{Only: s.opts.Services}
 	if s.config != nil {
 		opts.AppService = s.config.App.Service
 		opts.Skip = map[string]bool{}

@@ -66,6 +66,10 @@ type plannedService struct {
 	Spec        docker.ContainerSpec
 	Credentials stacks.Credentials
 
+	// Unselected: the command line named other services (`parity up db`);
+	// this one is left out of this run, and its container, if any, alone.
+	Unselected bool
+
 	// Job is a one-shot container that another service waits for with
 	// service_completed_successfully: it is done when it exits 0.
 	Job bool
@@ -164,6 +168,8 @@ type planOptions struct {
 	// HolderOf names who holds a host port (a container, a program), nil
 	// when it cannot tell; only asked about a port parity could not use.
 	HolderOf func(port int) *PortHolder
+	// Only are the services named on the command line; empty: all.
+	Only []string
 	// Locked maps a service to the digest parity.lock pins it to, only where
 	// the lock entry is for the image the manifest pins now. The container
 	// runs that digest; labels and summaries keep the pinned tag.
@@ -434,6 +440,9 @@ func literalEnv(env map[string]manifest.Value) map[string]string {
 func buildPlan(proj *manifest.Project, st *state, opts planOptions) (*plan, error) {
 	p := &plan{Project: proj, Network: networkName(proj.Name), Bindings: map[string]string{}}
 	p.Services = classify(proj, opts)
+	if err := selectServices(p.Services, opts.Only); err != nil {
+		return nil, err
+	}
 	// Backing services first: they bind the unset credential variables that
 	// generic services may use too.
 	for _, role := range []Role{RoleBacking, RoleGeneric} {

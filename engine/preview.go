@@ -58,21 +58,9 @@ func (s *Session) Preview() (Preview, error) {
 	for k := range st.Ports {
 		remembered[k] = true
 	}
-	opts := planOptions{
-		Mirror:      s.opts.Mirror,
-		ExtraLabels: s.opts.ExtraLabels,
-		KeepPorts:   true,
-		FreePort:    freePort,
-	}
-	if s.config != nil {
-		opts.AppService = s.config.App.Service
-		opts.Skip = map[string]bool{}
-		for name, sc := range s.config.Services {
-			if sc.Skip {
-				opts.Skip[name] = true
-			}
-		}
-	}
+	opts := s.roleOptions()
+	opts.Mirror, opts.ExtraLabels = s.opts.Mirror, s.opts.ExtraLabels
+	opts.KeepPorts, opts.FreePort = true, freePort
 	p, err := buildPlan(s.project, &st, opts)
 	if err != nil {
 		return Preview{}, err

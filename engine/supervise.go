@@ -203,7 +203,7 @@ func (sup *supervisor) startApp(ctx context.Context) error {
 		return err
 	}
 	cmd := s.AppCommand()
-	a, err := startApp(appSpec{Command: cmd, Dir: s.opts.WorkingDir, Env: Environ(environList(s.shell), env)}, s.emit)
+	a, err := startApp(appSpec{Command: cmd, Dir: s.appDir(), Env: Environ(environList(s.shell), env)}, s.emit)
 	if err != nil {
 		s.emit(Event{Type: EventPhase, Source: AppSource, Phase: PhaseFailed, Reason: err.Error()})
 		return err

@@ -250,7 +250,7 @@ func (s *Session) removeOrphans(ctx context.Context) error {
 	}
 	for _, c := range cs {
 		ps := s.currentPlan().service(c.Labels[LabelService])
-		if ps != nil && (ps.Role == RoleBacking || ps.Role == RoleGeneric) {
+		if ps != nil && (ps.Role == RoleBacking || ps.Role == RoleGeneric || ps.Unselected) {
 			continue
 		}
 		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("removing container %s: service %s is no longer run", c.Name, c.Labels[LabelService])})
@@ -726,11 +726,17 @@ func (s *Session) stop(ctx context.Context, force <-chan struct{}) error {
 		return err
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	p := s.currentPlan()
 	var wg sync.WaitGroup
 	errs := make([]error, len(cs))
 	for i, c := range cs {
 		if !c.Running {
 			continue
+		}
+		if p != nil {
+			if ps := p.service(c.Labels[LabelService]); ps != nil && ps.Unselected {
+				continue // `up db` leaves the services it did not start running
+			}
 		}
 		wg.Add(1)
 		go func() {

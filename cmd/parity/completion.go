@@ -47,9 +47,7 @@ shell, or install it where your shell looks for completions (see the examples).`
 
 // serviceCommands take service names as arguments; their arguments
 // complete to the manifest's services.
-// up is not among them: it takes no service names yet (only the app
-// command after --), and completing words it refuses would mislead.
-var serviceCommands = []string{"logs", "shell", "restart", "stop"}
+var serviceCommands = []string{"up", "logs", "shell", "restart", "stop"}
 
 // formatValues are the --format values of commands other than the
 // text-or-JSON ones.
@@ -69,6 +67,15 @@ func registerCompletions(root *cobra.Command, io *streams, g *globalOptions) {
 	for _, c := range root.Commands() {
 		if slices.Contains(serviceCommands, c.Name()) && c.ValidArgsFunction == nil {
 			c.ValidArgsFunction = completeServices(io, g)
+		}
+		if c.Flags().Lookup("service") != nil {
+			_ = c.RegisterFlagCompletionFunc("service", func(c *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				services, _, err := manifestNames(c.Context(), io, g)
+				if err != nil {
+					return nil, cobra.ShellCompDirectiveError
+				}
+				return withPrefix(services, toComplete, nil), cobra.ShellCompDirectiveNoFileComp
+			})
 		}
 		if c.Flags().Lookup("format") != nil {
 			values := textOrJSON

@@ -37,9 +37,11 @@ func TestCompletionOfServiceNames(t *testing.T) {
 		{[]string{"logs", ""}, "cache db search worker :4"},
 		{[]string{"restart", "s"}, "search :4"},
 		{[]string{"stop", "db", ""}, "cache search worker :4"},
-		// up takes no service names (yet): after it, and after --, the
-		// shell completes files (:0).
-		{[]string{"up", ""}, ":0"},
+		{[]string{"up", ""}, "cache db search worker :4"},
+		{[]string{"up", "-d", "db", "c"}, "cache :4"},
+		{[]string{"run", "--service", ""}, "cache db search worker :4"},
+		// After --, up's arguments are the app command: the shell
+		// completes files (:0).
 		{[]string{"up", "--", "go", ""}, ":0"},
 		// -f selects the manifest, as for the command itself.
 		{[]string{"-f", "../../../../examples/quickstart/compose.yaml", "shell", ""}, "app cache db :4"},

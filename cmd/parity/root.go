@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	stdio "io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +18,7 @@ type globalOptions struct {
 	profiles    []string
 	envFiles    []string
 	mirror      string
+	projectDir  string
 }
 
 func newRootCmd(io *streams) *cobra.Command {
@@ -36,9 +39,10 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 	root.SetErr(io.Err)
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.projectName, "project-name", "p", "", "project name (default: the manifest's name, else the directory's, normalised as Compose does)")
-	pf.StringArrayVarP(&g.files, "file", "f", nil, "production manifest (repeatable, merged in order; default: COMPOSE_FILE, parity.yaml, then compose.yaml ...)")
+	pf.StringArrayVarP(&g.files, "file", "f", nil, "production manifest (repeatable, merged in order; - reads standard input; default: COMPOSE_FILE, parity.yaml, then compose.yaml ...)")
 	pf.StringArrayVar(&g.profiles, "profile", nil, "Compose profile to enable (repeatable)")
 	pf.StringArrayVar(&g.envFiles, "env-file", nil, "env file for the manifest's variables and the app, instead of .env (repeatable, a later file wins)")
+	pf.StringVar(&g.projectDir, "project-directory", "", "directory parity.yaml, the manifest (without -f), .env and the manifest's relative paths are found in (default: the working directory)")
 	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
 
 	root.AddCommand(
@@ -73,8 +77,14 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 	if err != nil {
 		return engine.Options{}, err
 	}
+	var stdin stdio.Reader
+	if slices.Contains(g.files, "-") {
+		stdin = io.In // -f -: the manifest comes from standard input
+	}
 	return engine.Options{
 		WorkingDir:  wd,
+		ProjectDir:  g.projectDir,
+		Stdin:       stdin,
 		Files:       g.files,
 		ProjectName: g.projectName,
 		Profiles:    g.profiles,

@@ -13,6 +13,7 @@ import (
 
 type runOptions struct {
 	command     []string
+	services    []string
 	timeout     time.Duration
 	stopTimeout time.Duration
 }
@@ -20,7 +21,7 @@ type runOptions struct {
 func newRunCmd(io *streams, g *globalOptions, runF func(*runOptions) error) *cobra.Command {
 	o := &runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run [flags] -- CMD [ARG...]",
+		Use:   "run [flags] [--service S]... -- CMD [ARG...]",
 		Short: "Make sure the services are ready, then run one command with the app's environment",
 		Long: `Make sure every backing service is up and answering (as up --detach does),
 then run CMD with the app's environment, connected to this terminal, and
@@ -28,9 +29,11 @@ exit with CMD's exit code. For migrations, tests and one-off scripts.
 SIGTERM, SIGHUP or SIGINT sent to parity are passed on to CMD, which is
 killed if it has not exited after --stop-timeout; parity then exits 128+N
 for signal N. A Ctrl-C typed in the terminal reaches CMD directly and is
-left to it (psql cancels a query and goes on).`,
+left to it (psql cancels a query and goes on). --service (repeatable) starts
+only the named services and what they depend on.`,
 		Example: `  parity run -- go test ./...
   parity run -- bin/rails db:migrate
+  parity run --service db -- ./migrate up   # only db needs to be up
   parity run -- psql "$DATABASE_URL"    # note: $DATABASE_URL expands in CMD's own shell only with sh -c`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -43,6 +46,7 @@ left to it (psql cancels a query and goes on).`,
 			return runRun(c.Context(), io, g, o)
 		},
 	}
+	cmd.Flags().StringArrayVar(&o.services, "service", nil, "start only this service and what it depends on (repeatable; default: all)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long services may take to become ready")
 	cmd.Flags().DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long CMD has to exit after parity passed a signal on before it is killed")
 	return cmd
@@ -54,6 +58,7 @@ func runRun(ctx context.Context, io *streams, g *globalOptions, o *runOptions) e
 		return err
 	}
 	eo.Timeout = o.timeout
+	eo.Services = o.services
 	color := io.OutTTY && io.getenv("NO_COLOR") == ""
 	code, err := engine.Run(ctx, engine.RunOptions{
 		Options: eo, Command: o.command, StopTimeout: o.stopTimeout, Force: io.Force,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -23,35 +24,42 @@ type upOptions struct {
 	output      formatFlags
 	json        bool // from output
 	keep        bool
+	services    []string
 	command     []string
 }
 
 func newUpCmd(io *streams, g *globalOptions, runF func(*upOptions) error) *cobra.Command {
 	o := &upOptions{}
 	cmd := &cobra.Command{
-		Use:   "up [flags] [-- CMD [ARG...]]",
+		Use:   "up [flags] [SERVICE...] [-- CMD [ARG...]]",
 		Short: "Start the backing services, wait until they answer, run the app",
 		Long: `Start every backing service the production manifest runs, at exactly the
 pinned versions, wait until each answers at protocol level, then run the app
 command with the environment parity computes (see 'parity env --explain').
 
 The app command is what follows --, else app.command in parity.yaml, else
-none (services only). Ctrl-C (or SIGTERM, or closing the terminal) stops
+none (services only). Naming services (parity up db) starts only them and
+what they depend on, as docker compose up db does; the app command then
+runs only when one of them is the app (or a command follows --). Ctrl-C (or SIGTERM, or closing the terminal) stops
 the app (its whole process group: the signal, then SIGKILL after
 --stop-timeout) and the services; a second Ctrl-C stops at once. The next up
 reuses them and their data.`,
 		Example: `  parity up -- go run ./cmd/web
   parity up --detach                 # services only; print where they are
+  parity up -d db                    # only db (and what it depends on)
   parity up -f deploy/compose.prod.yaml --profile search -- npm run dev`,
 		RunE: func(c *cobra.Command, args []string) (err error) {
 			if o.json, err = o.output.asJSON(); err != nil {
 				return err
 			}
-			if len(args) > 0 {
-				if c.ArgsLenAtDash() != 0 {
-					return fmt.Errorf("unexpected argument %q: put the app command after --, e.g. parity up -- %s", args[0], args[0])
+			o.services, o.command = args, nil
+			if dash := c.ArgsLenAtDash(); dash >= 0 {
+				o.services, o.command = args[:dash], args[dash:]
+			}
+			for _, name := range o.services {
+				if strings.ContainsAny(name, " /=") || strings.HasPrefix(name, ".") {
+					return fmt.Errorf("unexpected argument %q: arguments before -- name services; put the app command after --, e.g. parity up -- %s", name, strings.Join(args, " "))
 				}
-				o.command = args
 			}
 			if runF != nil {
 				return runF(o)
@@ -81,6 +89,7 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 	}
 	eo.Timeout = o.timeout
 	eo.AppCommand = o.command
+	eo.Services = o.services
 	uo := engine.UpOptions{Options: eo, Detach: o.detach, Keep: o.keep, StopTimeout: o.stopTimeout, Force: io.Force}
 	if useTUI(io, o) {
 		return runLive(ctx, io, uo)

@@ -4,11 +4,15 @@ package main
 // started with up --detach: each command from a second parity process.
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parity-dev/parity/internal/testbed"
 )
@@ -143,5 +147,57 @@ func TestDockerLogsOfRunningAndStoppedServicesAndFollow(t *testing.T) {
 	r = e.run(verbsManifest, "logs", "nope")
 	if r.code == 0 || !strings.Contains(r.stderr, "cache, db") {
 		t.Errorf("logs nope: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+func TestDockerUpOfOneServiceStartsOnlyItAndRunServiceToo(t *testing.T) {
+	e := newEnv(t)
+	r := e.mustRun(verbsManifest, "up", "-d", "db")
+	if e.running("cache") || !e.running("db") {
+		t.Fatalf("up -d db: db running %v, cache running %v; want only db\nstderr:\n%s", e.running("db"), e.running("cache"), r.stderr)
+	}
+	// The app's environment names only what runs: psql through it works.
+	r = e.mustRun(verbsManifest, "run", "--service", "db", "--", "sh", "-c", `printf %s "$DATABASE_URL"`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, r.stdout)
+	if err != nil {
+		t.Fatalf("connect with run --service db's DATABASE_URL %q: %v", r.stdout, err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "select 40+2").Scan(&n); err != nil || n != 42 {
+		t.Errorf("select 40+2 through run --service db's DATABASE_URL: %d, %v", n, err)
+	}
+	if e.running("cache") {
+		t.Errorf("run --service db started cache too")
+	}
+	r = e.run(verbsManifest, "up", "-d", "nosuch")
+	if r.code == 0 || !strings.Contains(r.stderr, "no service nosuch") || !strings.Contains(r.stderr, "cache, db") {
+		t.Errorf("up -d nosuch: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if e.running("cache") {
+		t.Errorf("a refused up -d nosuch started cache")
+	}
+}
+
+func TestDockerAManifestOnStandardInput(t *testing.T) {
+	e := newEnv(t)
+	data, err := os.ReadFile(verbsManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := e.command(ctx, "-", "up", "--detach", "cache")
+	cmd.Stdin = bytes.NewReader(data)
+	r := e.finish(cmd)
+	if r.code != 0 || !e.running("cache") {
+		t.Fatalf("cat compose.yaml | parity -f - up --detach cache: exit %d, cache running %v\nstderr:\n%s", r.code, e.running("cache"), r.stderr)
+	}
+	cmd = e.command(ctx, "-", "down")
+	cmd.Stdin = bytes.NewReader(data)
+	if r := e.finish(cmd); r.code != 0 || e.running("cache") {
+		t.Errorf("parity -f - down: exit %d, cache running %v\n%s", r.code, e.running("cache"), r.stderr)
 	}
 }

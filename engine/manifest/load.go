@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -44,6 +45,13 @@ type LoadOptions struct {
 	// EnvFiles are --env-file flags. Empty means the project directory's
 	// .env when it exists, unless COMPOSE_DISABLE_ENV_FILE is true.
 	EnvFiles []string
+	// Stdin is read for a file named "-" (`-f -`), as Compose does; the
+	// manifest's relative paths then start at WorkingDir (or ProjectDir).
+	Stdin io.Reader
+	// ProjectDir is --project-directory: the directory the manifest's
+	// relative paths, the default .env and the default project name come
+	// from, instead of the first manifest's directory. Relative to WorkingDir.
+	ProjectDir string
 }
 
 // Load reads the manifest with compose-go's loader, so interpolation, .env,
@@ -68,30 +76,55 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := opts.Files
+	files := slices.Clone(opts.Files)
 	if len(files) == 0 {
 		if files, err = Discover(wd, opts.Environ, nil); err != nil {
 			return nil, err
 		}
 	}
-	files = absPaths(wd, files)
 	// The manifests are read here, through the guarded read, and compose-go
 	// gets their bytes: it would read /dev/zero or a FIFO without end.
 	configFiles := make([]types.ConfigFile, len(files))
+	stdinRead := false
 	for i, f := range files {
-		data, err := readInput(f, manifestInput)
+		if f == "-" {
+			if stdinRead {
+				return nil, errors.New("read manifest: -f - is given twice; standard input can be read once")
+			}
+			stdinRead = true
+			data, err := readStdin(opts.Stdin, manifestInput)
+			if err != nil {
+				return nil, err
+			}
+			dir := wd
+			if opts.ProjectDir != "" {
+				dir = absPaths(wd, []string{opts.ProjectDir})[0]
+			}
+			files[i] = filepath.Join(dir, StdinName)
+			configFiles[i] = types.ConfigFile{Filename: files[i], Content: data}
+			continue
+		}
+		files[i] = absPaths(wd, []string{f})[0]
+		data, err := readInput(files[i], manifestInput)
 		if err != nil {
 			return nil, err
 		}
-		configFiles[i] = types.ConfigFile{Filename: f, Content: data}
+		configFiles[i] = types.ConfigFile{Filename: files[i], Content: data}
 	}
 
 	// As in Compose (cli.WithEnvFiles), COMPOSE_DISABLE_ENV_FILE only drops
 	// the implicit .env: files given with --env-file are still read.
+	projectDir := filepath.Dir(files[0])
+	if opts.ProjectDir != "" {
+		projectDir = absPaths(wd, []string{opts.ProjectDir})[0]
+		if fi, err := os.Stat(projectDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("project directory %s: not a directory; --project-directory names the directory the manifest's relative paths and .env are read from", projectDir)
+		}
+	}
 	envFiles := absPaths(wd, opts.EnvFiles)
 	envSample := ""
 	if len(envFiles) == 0 {
-		envFiles, envSample = defaultEnvFile(filepath.Dir(files[0]), opts.Environ)
+		envFiles, envSample = defaultEnvFile(projectDir, opts.Environ)
 	}
 	// The env files are read here, once, rather than by cli.WithDotEnv, so
 	// that the values that interpolate the manifest are also the ones the
@@ -109,7 +142,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	env := maps.Clone(dotEnv)
 	maps.Copy(env, opts.Environ)
 	subst := newUnsetSubstitution()
-	loaded, err := loadProject(ctx, configFiles, env, opts, subst)
+	loaded, err := loadProject(ctx, configFiles, projectDir, env, opts, subst)
 	if err != nil {
 		return nil, loadError(files, err)
 	}

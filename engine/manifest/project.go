@@ -15,10 +15,11 @@ import (
 
 // loadProject is compose-go's cli.ProjectOptions.LoadProject for manifests
 // already read: the cli package reads the files itself, with no bound. The
-// project directory is the first manifest's, and the project name comes, as
+// project directory is dir (the first manifest's unless --project-directory
+// names another), and the project name comes, as
 // there, from -p, then COMPOSE_PROJECT_NAME, then the manifests' name:, then
 // the directory's base name.
-func loadProject(ctx context.Context, files []types.ConfigFile, env map[string]string, opts LoadOptions, subst *unsetSubstitution) (*types.Project, error) {
+func loadProject(ctx context.Context, files []types.ConfigFile, dir string, env map[string]string, opts LoadOptions, subst *unsetSubstitution) (*types.Project, error) {
 	if opts.ProjectName != "" && opts.ProjectName != loader.NormalizeProjectName(opts.ProjectName) {
 		return nil, loader.InvalidProjectNameErr(opts.ProjectName)
 	}
@@ -28,7 +29,6 @@ func loadProject(ctx context.Context, files []types.ConfigFile, env map[string]s
 			profiles = append(profiles, strings.TrimSpace(p))
 		}
 	}
-	dir := filepath.Dir(files[0].Filename)
 	named, err := namedInManifest(files)
 	if err != nil {
 		return nil, err

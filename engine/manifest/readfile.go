@@ -149,3 +149,29 @@ func humanSize(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
 }
+
+// StdinName is the file name a manifest read from standard input (`-f -`)
+// gets in parity's model and messages.
+const StdinName = "<stdin>"
+
+// readStdin reads a manifest given as `-f -`, with the same size cap and
+// UTF-8 check as a file.
+func readStdin(r io.Reader, kind inputKind) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("read %s from standard input (-f -): no standard input", kind.what)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, kind.max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s from standard input (-f -): %w", kind.what, err)
+	}
+	if int64(len(data)) > kind.max {
+		return nil, fmt.Errorf("read %s from standard input (-f -): %w: over the %s a %s may be", kind.what, ErrTooLarge, humanSize(kind.max), kind.what)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("read %s from standard input (-f -): it is empty; pipe the Compose file in, e.g. cat compose.yaml | parity up -f -", kind.what)
+	}
+	if err := checkUTF8(data); err != nil {
+		return nil, fmt.Errorf("read %s from standard input (-f -): %w", kind.what, err)
+	}
+	return data, nil
+}

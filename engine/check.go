@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/parity-dev/parity/engine/drift"
 	"github.com/parity-dev/parity/stacks"
@@ -25,6 +27,20 @@ type CheckOptions struct {
 // itself could not be made; drift is in the report.
 func (s *Session) Check(ctx context.Context, o CheckOptions) (*drift.Report, error) {
 	in := drift.Input{Project: s.project, Roles: map[string]string{}, LockPath: s.LockPath()}
+	for _, d := range s.disagreements {
+		file, line := d.FirstAt, 0
+		if i := strings.LastIndexByte(file, ':'); i > 0 {
+			if n, err := strconv.Atoi(file[i+1:]); err == nil {
+				file, line = file[:i], n
+			}
+		}
+		in.Conflicts = append(in.Conflicts, drift.Finding{
+			File: file, Line: line, Kind: d.Kind, Service: d.Service, Production: d.First, Found: d.Other,
+			Severity: drift.Error,
+			Problem:  fmt.Sprintf("production sources disagree: %s says %s, %s says %s", d.FirstAt, d.First, d.OtherAt, d.Other),
+			Fix:      fmt.Sprintf("make them agree, or pin the image production really runs in parity.yaml (services.%s.image)", d.Service),
+		})
+	}
 	for _, ps := range classify(s.project, s.roleOptions()) {
 		in.Roles[ps.Name] = string(ps.Role)
 	}

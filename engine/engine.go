@@ -6,6 +6,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/parity-dev/parity/engine/docker"
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/engine/sources"
 )
 
 // Options are what every command shares: where the manifest is and how to reach Docker.
@@ -47,6 +49,9 @@ type Options struct {
 	Services []string
 	Timeout  time.Duration // readiness deadline; 0 -> 2 minutes
 	Sink     Sink
+	// ValueFiles are --values: Terraform -var-file and Helm values files,
+	// after parity.yaml's values.
+	ValueFiles []string
 	// Stdin is where `-f -` reads the manifest from.
 	Stdin io.Reader
 	// Docker is the engine client; nil -> a real client from the environment.
@@ -58,17 +63,20 @@ type Options struct {
 // Session is one project as parity sees it: the manifest loaded, the plan
 // made, the engine reached. It is what up, run, env, status and the live view share.
 type Session struct {
-	opts     Options
-	docker   docker.Client
-	info     docker.Info
-	project  *manifest.Project
-	config   *manifest.Config
-	plan     *plan
-	stateDir string
-	appCmd   []string
-	sink     Sink
-	shell    map[string]string
-	dotenv   map[string]string
+	opts    Options
+	docker  docker.Client
+	info    docker.Info
+	project *manifest.Project
+	config  *manifest.Config
+	// disagreements are production sources naming different images for
+	// one service: up warns, check fails.
+	disagreements []sources.Disagreement
+	plan          *plan
+	stateDir      string
+	appCmd        []string
+	sink          Sink
+	shell         map[string]string
+	dotenv        map[string]string
 	// The app's framework and committed samples, found once.
 	layersRead     bool
 	frameworks     []string
@@ -134,7 +142,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	s.config = cfg
 	files := opts.Files
 	if len(files) == 0 {
-		files, err = manifest.Discover(lookIn, s.shell, cfg)
+		files, err = sources.Discover(lookIn, s.shell, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -143,19 +151,34 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 	if projectName == "" && cfg != nil && cfg.Project != "" {
 		projectName = cfg.Project
 	}
-	proj, err := manifest.Load(ctx, manifest.LoadOptions{
-		WorkingDir:  opts.WorkingDir,
-		ProjectDir:  opts.ProjectDir,
-		Stdin:       opts.Stdin,
-		Files:       files,
-		ProjectName: projectName,
-		Profiles:    opts.Profiles,
-		Environ:     s.shell,
-		EnvFiles:    opts.EnvFiles,
+	var valueFiles []string
+	if cfg != nil && cfg.Path != "" {
+		for _, v := range cfg.Values {
+			if !filepath.IsAbs(v) {
+				v = filepath.Join(filepath.Dir(cfg.Path), v)
+			}
+			valueFiles = append(valueFiles, v)
+		}
+	}
+	valueFiles = append(valueFiles, opts.ValueFiles...)
+	proj, disagreements, err := sources.Load(ctx, sources.Options{
+		LoadOptions: manifest.LoadOptions{
+			WorkingDir:  opts.WorkingDir,
+			ProjectDir:  opts.ProjectDir,
+			Stdin:       opts.Stdin,
+			Files:       files,
+			ProjectName: projectName,
+			Profiles:    opts.Profiles,
+			Environ:     s.shell,
+			EnvFiles:    opts.EnvFiles,
+		},
+		ValueFiles: valueFiles,
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.disagreements = disagreements
+	pinImages(proj, cfg)
 	s.project = proj
 	if err := cfg.Check(proj.Defined()); err != nil {
 		return nil, err
@@ -224,6 +247,24 @@ func (s *Session) Project() string { return s.project.Name }
 
 // AppCommand is the app command that up runs, nil for services only.
 func (s *Session) AppCommand() []string { return s.appCmd }
+
+// pinImages applies parity.yaml's services.X.image: the exact image a
+// team knows production runs, over what the source says.
+func pinImages(proj *manifest.Project, cfg *manifest.Config) {
+	if cfg == nil {
+		return
+	}
+	for name, sc := range cfg.Services {
+		if svc := proj.Service(name); svc != nil && sc.Image != "" {
+			svc.Image, svc.ImageUnset = sc.Image, nil
+			if svc.Managed != nil {
+				m := *svc.Managed
+				m.Note = fmt.Sprintf("pinned to %s in %s", sc.Image, cmp.Or(cfg.Path, manifest.ConfigName))
+				svc.Managed = &m
+			}
+		}
+	}
+}
 
 // appDir is where the app runs: parity.yaml's command in the project
 // directory it belongs to, a command given on the command line where

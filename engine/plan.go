@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -235,7 +236,11 @@ func classify(proj *manifest.Project, opts planOptions) []*plannedService {
 			// would serve (redis-cli in a redis image, psql in postgres).
 		default:
 			if st := stacks.ForImage(svc.Image); st != nil {
-				setBacking(ps, st, fmt.Sprintf("image %s is a %s image", svc.Image, st.Kind()))
+				why := fmt.Sprintf("image %s is a %s image", svc.Image, st.Kind())
+				if m := svc.Managed; m != nil {
+					why = fmt.Sprintf("production runs %s %s %s there (%s): image %s runs the same server", m.Provider, m.Engine, m.Version, cmp.Or(svc.Origin, "its source"), svc.Image)
+				}
+				setBacking(ps, st, why)
 			}
 		}
 		out = append(out, ps)

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/parity-dev/parity/engine/manifest"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,11 @@ type ServiceStatus struct {
 	Address   string        `json:"address,omitempty"`
 	URL       string        `json:"url,omitempty"` // password masked
 	Uptime    time.Duration `json:"-"`             // in JSON: uptimeSeconds
+	// Source is where production's source defines the service
+	// ("infra/rds.tf:12"); "" for Compose. Managed says which managed
+	// engine and version it runs there, and that it is a floor.
+	Source  string `json:"source,omitempty"`
+	Managed string `json:"managed,omitempty"`
 
 	// UsualPort, PortNote and PortHeldBy are as in ServiceSummary: the port
 	// the service would normally have and, when Address is not on it, why.
@@ -52,7 +59,8 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 	}
 	var out []ServiceStatus
 	for _, ps := range s.currentPlan().Services {
-		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent", Job: ps.Job}
+		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent", Job: ps.Job,
+			Source: ps.Svc.Origin, Managed: managedNote(ps.Svc)}
 		if ps.Stack != nil {
 			st.Kind = ps.Stack.Kind()
 		}
@@ -117,3 +125,18 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 }
 
 func portKey(port int) string { return itoa(port) + "/tcp" }
+
+// managedNote says which managed service production runs and what that
+// means for the version parity runs; "" for a plain image.
+func managedNote(svc *manifest.Service) string {
+	m := svc.Managed
+	if m == nil {
+		return ""
+	}
+	what := strings.TrimSpace(m.Provider + " " + m.Engine + " " + m.Version)
+	note := what + ": a managed version is a floor (the provider upgrades minor versions on its own); pin production's exact release in parity.yaml (services." + svc.Name + ".image) when you know it"
+	if m.Note != "" {
+		note = what + ": " + m.Note
+	}
+	return note
+}

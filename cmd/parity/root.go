@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	stdio "io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ type globalOptions struct {
 	envFiles    []string
 	mirror      string
 	projectDir  string
+	values      []string
 }
 
 func newRootCmd(io *streams) *cobra.Command {
@@ -42,6 +44,7 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 	pf.StringArrayVarP(&g.files, "file", "f", nil, "production manifest (repeatable, merged in order; - reads standard input; default: COMPOSE_FILE, parity.yaml, then compose.yaml ...)")
 	pf.StringArrayVar(&g.profiles, "profile", nil, "Compose profile to enable (repeatable)")
 	pf.StringArrayVar(&g.envFiles, "env-file", nil, "env file for the manifest's variables and the app, instead of .env (repeatable, a later file wins)")
+	pf.StringArrayVar(&g.values, "values", nil, "Terraform -var-file or Helm values file for the production source (repeatable, after parity.yaml's values:)")
 	pf.StringVar(&g.projectDir, "project-directory", "", "directory parity.yaml, the manifest (without -f), .env and the manifest's relative paths are found in (default: the working directory)")
 	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
 
@@ -84,6 +87,7 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 	return engine.Options{
 		WorkingDir:  wd,
 		ProjectDir:  g.projectDir,
+		ValueFiles:  absAll(wd, g.values),
 		Stdin:       stdin,
 		Files:       g.files,
 		ProjectName: g.projectName,
@@ -124,3 +128,15 @@ const (
 	// testLabel marks what test harnesses create, for their cleanup.
 	testLabel = "dev.parity.test"
 )
+
+// absAll makes paths given on the command line absolute against wd.
+func absAll(wd string, paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(wd, p)
+		}
+		out = append(out, p)
+	}
+	return out
+}

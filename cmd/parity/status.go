@@ -95,6 +95,16 @@ func printStatus(io *streams, st []engine.ServiceStatus, asJSON bool) error {
 			fmt.Fprintf(io.Out, "%s is %s: %s\n", s.Name, roleWords(s.Role), s.Why)
 		}
 	}
+	for _, s := range st {
+		switch {
+		case s.Managed != "" && s.Source != "":
+			fmt.Fprintf(io.Out, "%s comes from %s, %s\n", s.Name, s.Source, s.Managed)
+		case s.Managed != "":
+			fmt.Fprintf(io.Out, "%s: %s\n", s.Name, s.Managed)
+		case s.Source != "":
+			fmt.Fprintf(io.Out, "%s comes from %s\n", s.Name, s.Source)
+		}
+	}
 	return nil
 }
 

@@ -127,6 +127,10 @@ type Input struct {
 	// Remote maps a locked service to the digest its tag resolves to in the
 	// registry now; nil when not compared.
 	Remote map[string]string
+	// Conflicts are findings the caller made before the scan: production
+	// sources that disagree with each other (Terraform says Postgres 15,
+	// the Helm values 16). They are reported as they are.
+	Conflicts []Finding
 }
 
 // skipDirs are never entered: dependencies, build output, VCS data. None
@@ -223,6 +227,12 @@ func Check(ctx context.Context, in Input) (*Report, error) {
 	}
 	c.checkLock()
 	c.checkRunning()
+	for _, f := range in.Conflicts {
+		if f.File != "" && filepath.IsAbs(f.File) {
+			f.File = c.rel(f.File)
+		}
+		c.add(f)
+	}
 	sort.SliceStable(c.report.Findings, func(i, j int) bool {
 		a, b := c.report.Findings[i], c.report.Findings[j]
 		if (a.File == "") != (b.File == "") {

@@ -28,8 +28,11 @@ type Config struct {
 	// Project overrides the Compose project name.
 	Project string `yaml:"project"`
 	// Files are the production manifest(s), relative to parity.yaml.
-	Files []string  `yaml:"files"`
-	App   AppConfig `yaml:"app"`
+	Files []string `yaml:"files"`
+	// Values are Terraform -var-file files and Helm values files for the
+	// sources in Files, relative to parity.yaml, applied in order.
+	Values []string  `yaml:"values"`
+	App    AppConfig `yaml:"app"`
 	// Services holds per-service settings, keyed by manifest service name.
 	Services map[string]ServiceSettings `yaml:"services"`
 
@@ -61,6 +64,10 @@ type AppConfig struct {
 type ServiceSettings struct {
 	// Skip leaves the service out (e.g. a mail relay the app can live without).
 	Skip bool `yaml:"skip"`
+	// Image pins the exact image to run instead of what the source says:
+	// a managed version (RDS 15) maps to the nearest upstream tag, and a
+	// team may know production's exact patch release.
+	Image string `yaml:"image"`
 }
 
 // Command is an argv. In YAML it is a list, or a string split like a shell

@@ -115,15 +115,16 @@ func present(path string) bool {
 	return err == nil
 }
 
-// requireFiles reports the first of files that is not a regular file,
-// naming where the list came from.
+// requireFiles reports the first of files that is neither a regular file
+// nor a directory (a Terraform or Kubernetes source), naming where the
+// list came from.
 func requireFiles(files []string, origin string) error {
 	for _, f := range files {
 		fi, err := os.Stat(f)
 		switch {
 		case err != nil:
 			return fmt.Errorf("find manifest: %s: %w", origin, err)
-		case !fi.Mode().IsRegular():
+		case !fi.Mode().IsRegular() && !fi.IsDir():
 			return fmt.Errorf("find manifest: %s: %s is not a file", origin, f)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/compose-spec/compose-go/v2/loader"
 	"maps"
 	"os"
 	"path/filepath"
@@ -191,3 +192,26 @@ func FindSamples(projectDir string, missingEnvFiles []string) []string {
 	}
 	return out
 }
+
+// ProjectEnv reads a project's env files for a source that is not Compose
+// (Terraform, Kubernetes, a PaaS spec) exactly as Load does for a Compose
+// file in projectDir: envFiles (--env-file, relative to projectDir) or else
+// projectDir's .env or its committed sample. The values are the app's
+// .env layer.
+func ProjectEnv(projectDir string, envFiles []string, environ map[string]string) (files []string, vars map[string]string, sample string, err error) {
+	files = absPaths(projectDir, envFiles)
+	if len(files) == 0 {
+		files, sample = defaultEnvFile(projectDir, environ)
+	}
+	vars, err = readEnvFiles(files, environ)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if sample != "" {
+		maps.DeleteFunc(vars, func(_, v string) bool { return FillIn(v) })
+	}
+	return files, vars, sample, nil
+}
+
+// NormalizeProjectName makes a directory's name a project name as Compose does.
+func NormalizeProjectName(name string) string { return loader.NormalizeProjectName(name) }

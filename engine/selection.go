@@ -58,7 +58,7 @@ func selectServices(services []*plannedService, names []string) error {
 	for _, name := range names {
 		ps := byName[name]
 		if ps == nil || ps.Name != name {
-			return fmt.Errorf("no service %s in the manifest (its services: %s)", name, strings.Join(all, ", "))
+			return fmt.Errorf("no service %s in the manifest (its services: %s); a command to run goes after --, as in parity up -- %s", name, strings.Join(all, ", "), strings.Join(names, " "))
 		}
 		if ps.Role == RoleSkipped {
 			return fmt.Errorf("service %s: parity does not run it (%s)", name, ps.Why)

@@ -83,7 +83,7 @@ func TestNamingAnUnknownOrSkippedServiceFailsBeforeAnythingStarts(t *testing.T) 
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"nosuch": "no service nosuch in the manifest (its services: cache, db, search, web)",
+		"nosuch": "no service nosuch in the manifest (its services: cache, db, search, web); a command to run goes after --, as in parity up -- nosuch",
 		"search": "service search: parity does not run it (skipped in parity.yaml)",
 	} {
 		_, err := Open(context.Background(), Options{WorkingDir: dir, StateDir: t.TempDir(), Services: []string{name}}, false)

@@ -45,11 +45,20 @@ func TestUpFlags(t *testing.T) {
 	}
 }
 
-func TestUpRejectsACommandWithoutDashDash(t *testing.T) {
+func TestUpTakesServicesBeforeDashDashAndTheCommandAfter(t *testing.T) {
 	io, _, _ := testStreams()
-	cmd := newUpCmd(io, &globalOptions{}, func(o *upOptions) error { return nil })
-	err := execute(t, cmd, "npm", "start")
-	if err == nil || !strings.Contains(err.Error(), "parity up -- npm") {
+	var got *upOptions
+	cmd := newUpCmd(io, &globalOptions{}, func(o *upOptions) error { got = o; return nil })
+	if err := execute(t, cmd, "db", "cache", "--", "npm", "start"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.services, " ") != "db cache" || strings.Join(got.command, " ") != "npm start" {
+		t.Errorf("services %v command %v", got.services, got.command)
+	}
+	// A path or an assignment before -- is an app command put in the wrong place.
+	cmd = newUpCmd(io, &globalOptions{}, func(o *upOptions) error { return nil })
+	err := execute(t, cmd, "./bin/web")
+	if err == nil || !strings.Contains(err.Error(), "parity up -- ./bin/web") {
 		t.Errorf("err = %v, want a hint to use --", err)
 	}
 }

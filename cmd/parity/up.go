@@ -53,7 +53,7 @@ reuses them and their data.`,
 				return err
 			}
 			o.services, o.command = args, nil
-			if dash := c.ArgsLenAtDash(); dash >= 0 {
+			if dash := c.ArgsLenAtDash(); dash >= 0 && dash <= len(args) {
 				o.services, o.command = args[:dash], args[dash:]
 			}
 			for _, name := range o.services {

@@ -49,7 +49,8 @@ func FormatOf(path string) (string, error) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("read production source: %w", err)
+		// The Compose loader's guarded read says what is wrong with it.
+		return "compose", nil
 	}
 	for _, r := range readers {
 		if r.detect(path) {

@@ -2,6 +2,8 @@ package scaffold
 
 import (
 	"os"
+
+	"github.com/parity-dev/parity/engine/sources"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -140,4 +142,23 @@ func hasQualifier(stem, prefix string) bool {
 		return true
 	}
 	return false
+}
+
+// sourceCandidates are the production sources other than Compose in dir's
+// usual places (render.yaml, .do/app.yaml, app.json, terraform/, infra/,
+// deploy/, k8s/, kubernetes/, charts/, helm/), each ranked as production.
+func sourceCandidates(dir string) []Manifest {
+	var out []Manifest
+	for _, path := range sources.Candidates(dir) {
+		format, err := sources.FormatOf(path)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			continue
+		}
+		out = append(out, Manifest{Path: filepath.ToSlash(rel), Rank: RankProduction, Why: "production's " + format + " description"})
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/engine/sources"
 )
 
 // ErrExists is returned (wrapped) by Write when parity.yaml exists and force is not set.
@@ -71,9 +72,19 @@ func Detect(ctx context.Context, opts Options) (*Findings, error) {
 	} else {
 		f.Manifests = findManifests(dir)
 	}
+	others := sourceCandidates(dir)
 	if len(f.Manifests) == 0 || f.Manifests[0].Rank == RankIgnored {
-		return nil, fmt.Errorf("find manifest: no Compose file in %s or its %s folders%s; write parity.yaml by hand or pass the production manifest with -f",
-			dir, strings.Join(manifestDirs[1:], "/, ")+"/", ignoredNote(f.Manifests))
+		if len(others) == 0 {
+			return nil, fmt.Errorf("find manifest: no Compose file in %s or its %s folders%s, nor another production source (%s); write parity.yaml by hand or pass the production manifest with -f",
+				dir, strings.Join(manifestDirs[1:], "/, ")+"/", ignoredNote(f.Manifests), sources.Formats)
+		}
+		f.Manifests = append(others, f.Manifests...)
+	} else if len(others) > 0 && len(opts.Files) == 0 {
+		var names []string
+		for _, o := range others {
+			names = append(names, o.Path)
+		}
+		f.Notes = append(f.Notes, fmt.Sprintf("production is also described in %s: list it in files: before %s to take the versions from it (parity check then compares the two)", strings.Join(names, ", "), f.Manifests[0].Path))
 	}
 	f.Manifest = &f.Manifests[0]
 	f.detectApp(ctx, opts)
@@ -106,14 +117,14 @@ func (f *Findings) detectApp(ctx context.Context, opts Options) {
 	if env == nil {
 		env = map[string]string{}
 	}
-	proj, err := manifest.Load(ctx, manifest.LoadOptions{WorkingDir: f.Dir, Files: files, ProjectName: opts.Project, Environ: env})
+	proj, _, err := sources.Load(ctx, sources.Options{LoadOptions: manifest.LoadOptions{WorkingDir: f.Dir, Files: files, ProjectName: opts.Project, Environ: env}})
 	if err != nil {
 		f.Notes = append(f.Notes, fmt.Sprintf("%s does not load (%v); `parity doctor` says more", f.Manifest.Path, err))
 		return
 	}
 	var built []string
 	for _, s := range proj.Services {
-		if s.Build {
+		if s.Build || s.App {
 			built = append(built, s.Name)
 		}
 	}

@@ -35,7 +35,7 @@ func (e *evaluator) functions(moduleDir string) map[string]function.Function {
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
 		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
-		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
+		"lookup": lookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
 		"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
 		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
@@ -233,5 +233,41 @@ var sumFunc = function.New(&function.Spec{
 			total = total.Add(e)
 		}
 		return total, nil
+	},
+})
+
+// lookupFunc is Terraform's lookup: the default is optional, and a
+// missing key without one is an error.
+var lookupFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "inputMap", Type: cty.DynamicPseudoType},
+		{Name: "key", Type: cty.String},
+	},
+	VarParam: &function.Parameter{Name: "default", Type: cty.DynamicPseudoType, AllowNull: true},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if len(args) > 3 {
+			return cty.NilType, function.NewArgErrorf(3, "lookup takes at most three arguments")
+		}
+		if len(args) == 3 {
+			return stdlib.LookupFunc.ReturnTypeForValues(args)
+		}
+		return cty.DynamicPseudoType, nil
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if len(args) == 3 {
+			return stdlib.LookupFunc.Call(args)
+		}
+		m, key := args[0], args[1].AsString()
+		if !m.IsWhollyKnown() {
+			return cty.DynamicVal, nil
+		}
+		ty := m.Type()
+		if (ty.IsObjectType() && ty.HasAttribute(key)) || (ty.IsMapType() && m.HasIndex(args[1]).True()) {
+			if ty.IsObjectType() {
+				return m.GetAttr(key), nil
+			}
+			return m.Index(args[1]), nil
+		}
+		return cty.NilVal, function.NewArgErrorf(1, "the map has no key %q and no default is given", key)
 	},
 })

@@ -270,6 +270,9 @@ type engineSpec struct {
 	family     string // "postgres", "mysql", "mariadb", "redis", "memcached", "rabbitmq", "mongo", "" for none
 }
 
+// versionAttrs are the attributes resources write their engine version in.
+var versionAttrs = []string{"engine_version", "major_engine_version", "database_version", "redis_version", "kafka_version", "elasticsearch_version", "version"}
+
 var familyRE = regexp.MustCompile(`^([a-z-]*?)(\d[\d.]*)$`)
 
 // backingService makes the service a backing resource instance stands for;
@@ -305,7 +308,9 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			return manifest.Service{}, false
 		}
 		version := written("engine_version")
-		set(engine, version, strings.TrimPrefix(engine, "aurora-"), version)
+		// Aurora MySQL writes "8.0.mysql_aurora.3.05.2": MySQL 8.0, Aurora release 3.05.2.
+		mysqlVersion, _, _ := strings.Cut(version, ".mysql_aurora.")
+		set(engine, version, strings.TrimPrefix(engine, "aurora-"), mysqlVersion)
 		if engine == "aurora" {
 			spec.mapEngine = "mysql"
 		}
@@ -412,6 +417,11 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		return manifest.Service{}, false
 	}
 
+	for _, attr := range versionAttrs {
+		if v := get(w, attr); isSet(v) && !v.IsKnown() {
+			l.warn("%s; parity runs the newest image of %s (pin one for %q in parity.yaml)", inst.explain(attr), cmpOr(spec.mapEngine, "the engine"), inst.name)
+		}
+	}
 	img, err := stacks.MapManaged(spec.mapEngine, spec.mapVersion)
 	if err != nil {
 		l.warn("%s: %s: %v; not run (pin an image for %q in parity.yaml)", l.line(r.defRange), r.addr(), err, inst.name)

@@ -79,7 +79,6 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		return nil, err
 	}
 	e := &evaluator{l: l, rootDir: dir, secrets: secrets{}}
-	e.names = nameServices(root)
 	var varFiles []string
 	for _, f := range opts.ValueFiles {
 		if !filepath.IsAbs(f) {
@@ -91,6 +90,21 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	if err != nil {
 		return nil, err
 	}
+	// Names depend on which resources exist (a module's cluster and
+	// replication group are both "this", and count switches one off), and
+	// computed attributes carry the names: evaluate once to learn which
+	// exist, then again with the names decided from those.
+	e.names = nameServices(root, nil)
+	e.newScope(root, vars, "", nil).run()
+	exists := map[*resource]bool{}
+	for _, s := range e.scopes {
+		for r, st := range s.res {
+			if len(st.insts) > 0 {
+				exists[r] = true
+			}
+		}
+	}
+	e.names, e.scopes = nameServices(root, exists), nil
 	e.newScope(root, vars, "", nil).run()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -200,12 +214,15 @@ type declaration struct {
 // module's "this" or "default"; when two resource types share a name, each
 // is prefixed with a short type ("rds-main"), and when that still clashes,
 // with the module path. Instances of count and for_each add their key.
-func nameServices(root *module) map[*resource]string {
+//
+// exists says which declarations have instances; only those can clash.
+// Without it, names are not made unique.
+func nameServices(root *module, exists map[*resource]bool) map[*resource]string {
 	var decls []declaration
 	var walk func(m *module, calls []string)
 	walk = func(m *module, calls []string) {
 		for _, r := range m.resources {
-			if !r.data && backingTypes[r.typ] != "" {
+			if !r.data && backingTypes[r.typ] != "" && (exists == nil || exists[r]) {
 				decls = append(decls, declaration{r: r, calls: calls})
 			}
 		}
@@ -223,6 +240,9 @@ func nameServices(root *module) map[*resource]string {
 			base = d.calls[len(d.calls)-1]
 		}
 		names[d.r] = serviceName(base)
+	}
+	if exists == nil {
+		return names
 	}
 	group := func() map[string][]declaration {
 		g := map[string][]declaration{}

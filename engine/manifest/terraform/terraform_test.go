@@ -473,3 +473,71 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadContainerDefinitions(t *testing.T) {
+	runCases(t, []loadCase{{
+		name: "JSON heredoc, templatefile, ECS secrets from a managed master password and a Secrets Manager version",
+		dir:  "heredoc",
+		services: map[string]wantService{
+			"pg": {
+				image:   "postgres:16.2",
+				env:     map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "${PG_MASTER_PASSWORD}", "POSTGRES_DB": "app"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "16.2"},
+			},
+			"api": {
+				app:   true,
+				image: "example/api:7",
+				env: map[string]string{
+					"PGHOST": "pg", "PGPORT": "5432", "PGUSER": "app", "WORKERS": "4",
+					"PGPASSWORD": "${PG_MASTER_PASSWORD}",  // the same part as the database's password
+					"API_TOKEN":  "${RANDOM_PASSWORD_API}", // the token key of the secret's JSON
+				},
+				origin: "heredoc/main.tf:22",
+			},
+			"cron": {app: true, image: "example/cron:7", env: map[string]string{"DATABASE_HOST": "pg"}},
+		},
+		unset: []string{"PG_MASTER_PASSWORD", "RANDOM_PASSWORD_API"},
+		quiet: true,
+	}})
+}
+
+// Excerpts of real modules (see the headers of the fixtures' files).
+func TestLoadRealWorld(t *testing.T) {
+	pg := wantService{
+		image:   "postgres:11.10",
+		env:     map[string]string{"POSTGRES_USER": "complete_postgresql", "POSTGRES_DB": "completePostgresql"},
+		managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "11.10"},
+		origin:  "real-rds/modules/db_instance/main.tf:36",
+	}
+	runCases(t, []loadCase{{
+		name: "terraform-aws-rds complete-postgres: count switches, the create = false module, a remote vpc module",
+		dir:  "real-rds",
+		services: map[string]wantService{
+			"db":         pg, // the module's "this" takes the module's name
+			"db_default": pg,
+		},
+		warnings: []string{`real-rds/main.tf:20: module "vpc" comes from terraform-aws-modules/vpc/aws`},
+		quiet:    true,
+	}, {
+		name: "terraform-aws-elasticache: a replication group and a memcached cluster from one module",
+		dir:  "real-elasticache",
+		services: map[string]wantService{
+			"elasticache": {
+				image:   mapped(t, "redis", "7.1"),
+				command: []string{"redis-server", "--requirepass", "${RANDOM_PASSWORD_REDIS}"},
+				managed: &manifest.Managed{Provider: "aws_elasticache_replication_group", Engine: "redis", Version: "7.1", Note: noteOf(t, "redis", "7.1")},
+				origin:  "real-elasticache/module/main.tf:62",
+			},
+			"memcached": {
+				image:   "memcached:1.6.17",
+				managed: &manifest.Managed{Provider: "aws_elasticache_cluster", Engine: "memcached", Version: "1.6.17"},
+				origin:  "real-elasticache/module/main.tf:17",
+			},
+			"worker": {app: true, env: map[string]string{
+				"REDIS_HOST": "elasticache", "REDIS_PASSWORD": "${RANDOM_PASSWORD_REDIS}", "MEMCACHED": "memcached",
+			}},
+		},
+		unset: []string{"RANDOM_PASSWORD_REDIS"},
+		quiet: true,
+	}})
+}

@@ -111,7 +111,9 @@ func (e *evaluator) renderTemplate(src, name string, vars cty.Value, moduleDir s
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: e.functions(moduleDir)}
+	fs := e.functions(moduleDir)
+	delete(fs, "templatefile") // as in Terraform: a template cannot render templates, so rendering ends
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: fs}
 	if vars.IsKnown() && !vars.IsNull() && (vars.Type().IsObjectType() || vars.Type().IsMapType()) {
 		for it := vars.ElementIterator(); it.Next(); {
 			k, v := it.Element()

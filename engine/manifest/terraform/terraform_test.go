@@ -541,3 +541,40 @@ func TestLoadRealWorld(t *testing.T) {
 		quiet: true,
 	}})
 }
+
+// The runnable example the end-to-end tests start: exactly these tags,
+// and the app's URLs naming the services.
+func TestLoadExample(t *testing.T) {
+	root, err := filepath.Abs("../../../examples/terraform")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(context.Background(), manifest.SourceOptions{Path: filepath.Join(root, "infra"), WorkingDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range p.Services {
+		got[s.Name] = s.Image + " " + s.Origin
+		for k, v := range s.Environment {
+			got[s.Name+"."+k] = render(v)
+		}
+	}
+	want := map[string]string{
+		"main":                   "postgres:15.4 infra/rds.tf:6",
+		"main.POSTGRES_USER":     "shop",
+		"main.POSTGRES_PASSWORD": "${RANDOM_PASSWORD_DB}",
+		"main.POSTGRES_DB":       "shop",
+		"cache":                  "redis:7.0 infra/redis.tf:1",
+		"shop":                   "ghcr.io/example/shop:latest infra/ecs.tf:1",
+		"shop.PORT":              "8080",
+		"shop.DATABASE_URL":      "postgres://shop:${RANDOM_PASSWORD_DB}@main:5432/shop",
+		"shop.REDIS_URL":         "redis://cache:6379/0",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("example =\n  %v\nwant\n  %v", got, want)
+	}
+	if len(p.Warnings) != 0 || !slices.Equal(p.Unset, []string{"RANDOM_PASSWORD_DB"}) {
+		t.Errorf("warnings %q, unset %v", p.Warnings, p.Unset)
+	}
+}

@@ -1,0 +1,13 @@
+variable "env" {
+  type    = string
+  default = "prod"
+}
+
+variable "app_image" {
+  type = string
+}
+
+variable "stripe_key" {
+  type      = string
+  sensitive = true
+}

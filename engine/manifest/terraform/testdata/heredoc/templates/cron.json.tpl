@@ -1,0 +1,9 @@
+[
+  {
+    "name": "cron",
+    "image": "${image}",
+    "environment": [
+      {"name": "DATABASE_HOST", "value": "${db_host}"}
+    ]
+  }
+]

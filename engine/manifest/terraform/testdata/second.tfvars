@@ -1,0 +1,2 @@
+e          = "second var-file"
+pg_version = "16.4"

@@ -1,0 +1,3 @@
+c = "auto-a"
+d = "auto-a"
+e = "auto-a"

@@ -5,6 +5,7 @@
 package sources
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/engine/manifest/terraform"
 )
 
 // Options select the sources to read.
@@ -35,7 +37,9 @@ type reader struct {
 // readers are tried in order on a path that is not given as Compose: the
 // most specific layouts first (a chart directory holds YAML that is not
 // plain Kubernetes).
-var readers []reader
+var readers = []reader{
+	{format: terraform.Source, detect: terraform.Detect, load: terraform.Load},
+}
 
 // Formats lists what parity reads, for messages.
 const Formats = "Compose files, Terraform (*.tf), Kubernetes manifests and kustomizations, Helm charts, render.yaml, .do/app.yaml, app.json"
@@ -128,12 +132,14 @@ func Load(ctx context.Context, opts Options) (*manifest.Project, []Disagreement,
 		return p, nil, err
 	}
 
-	projectDir := wd
+	projectDir := ""
 	if opts.ProjectDir != "" {
 		projectDir = opts.ProjectDir
 		if !filepath.IsAbs(projectDir) {
 			projectDir = filepath.Join(wd, projectDir)
 		}
+	} else if composeAt < 0 {
+		projectDir = projectDirOf(parts[0].paths[0])
 	}
 	var projects []*manifest.Project
 	for _, pt := range parts {
@@ -174,7 +180,7 @@ func Load(ctx context.Context, opts Options) (*manifest.Project, []Disagreement,
 	if merged.Name == "" {
 		merged.Name = opts.ProjectName
 		if merged.Name == "" {
-			merged.Name = manifest.NormalizeProjectName(filepath.Base(projectDir))
+			merged.Name = manifest.NormalizeProjectName(filepath.Base(cmp.Or(projectDir, wd)))
 		}
 	}
 	for _, d := range disagreements {
@@ -226,4 +232,33 @@ func Candidates(dir string) []string {
 		}
 	}
 	return out
+}
+
+// projectDirOf is the project directory of a source that is not Compose,
+// as a Compose file's own directory is its project's: the nearest
+// directory above it holding parity.yaml or .git (infra/ is part of the
+// repository, not a project of its own), else the directory holding it.
+// The project's default name and .env come from there, wherever parity
+// runs.
+func projectDirOf(source string) string {
+	start := source
+	if fi, err := os.Stat(source); err != nil || !fi.IsDir() {
+		start = filepath.Dir(source)
+	}
+	for dir := start; ; {
+		for _, marker := range []string{manifest.ConfigName, ".git"} {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				return dir
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	if start == source {
+		return filepath.Dir(source)
+	}
+	return start
 }

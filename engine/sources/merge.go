@@ -50,6 +50,13 @@ func merge(projects []*manifest.Project) (*manifest.Project, []Disagreement) {
 		if f := sourceName(p); !slices.Contains(formats, f) {
 			formats = append(formats, f)
 		}
+		if out.Name == "" {
+			out.Name = p.Name
+		}
+		if isCompose(p) && !isCompose(&out) && len(out.EnvFiles) == 0 {
+			// The Compose file read the project's .env as Compose does.
+			out.WorkingDir, out.EnvFiles, out.DotEnv, out.EnvSample = p.WorkingDir, p.EnvFiles, maps.Clone(p.DotEnv), p.EnvSample
+		}
 		out.Files = append(out.Files, p.Files...)
 		out.Warnings = append(out.Warnings, p.Warnings...)
 		out.Unset = append(out.Unset, p.Unset...)

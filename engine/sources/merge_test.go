@@ -29,7 +29,7 @@ func TestMergeMatchesServicesByKindWhenNamesDiffer(t *testing.T) {
 	if len(disagreements) != 0 {
 		t.Errorf("same image, yet disagreements: %v", disagreements)
 	}
-	if got.Source != "terraform+compose" || got.Name != "" {
+	if got.Source != "terraform+compose" || got.Name != "shop" { // the Compose file names the project
 		t.Errorf("source %q name %q", got.Source, got.Name)
 	}
 	var names []string

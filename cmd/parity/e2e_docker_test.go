@@ -28,6 +28,8 @@ var bins struct {
 	once                           sync.Once
 	err                            error
 	parity, quickstart, splitcheck string
+	// The example apps of production sources beyond Compose.
+	terraformApp string
 }
 
 // build compiles parity and the example apps once per test binary.
@@ -47,8 +49,9 @@ func build(t *testing.T) {
 			{&bins.quickstart, "../../examples/quickstart"},
 			{&bins.splitcheck, "./testdata/splitcheck"},
 			{&kindcheckBin, "./testdata/kindcheck"},
+			{&bins.terraformApp, "../../examples/terraform/app"},
 		} {
-			*b.out = filepath.Join(dir, filepath.Base(b.pkg))
+			*b.out = filepath.Join(dir, strings.NewReplacer("../", "", "./", "", "/", "-").Replace(b.pkg))
 			if b.pkg == "." {
 				*b.out = filepath.Join(dir, "parity")
 			}

@@ -132,14 +132,22 @@ func Load(ctx context.Context, opts Options) (*manifest.Project, []Disagreement,
 		return p, nil, err
 	}
 
+	// The project directory: --project-directory, else the one the first
+	// source that is not Compose belongs to. Origins ("infra/rds.tf:12")
+	// are relative to it, wherever parity runs.
 	projectDir := ""
 	if opts.ProjectDir != "" {
 		projectDir = opts.ProjectDir
 		if !filepath.IsAbs(projectDir) {
 			projectDir = filepath.Join(wd, projectDir)
 		}
-	} else if composeAt < 0 {
-		projectDir = projectDirOf(parts[0].paths[0])
+	} else {
+		for _, pt := range parts {
+			if pt.format != "compose" {
+				projectDir = projectDirOf(pt.paths[0])
+				break
+			}
+		}
 	}
 	var projects []*manifest.Project
 	for _, pt := range parts {
@@ -156,7 +164,7 @@ func Load(ctx context.Context, opts Options) (*manifest.Project, []Disagreement,
 		}
 		r := readerFor(pt.format)
 		p, err := r.load(ctx, manifest.SourceOptions{
-			Path: pt.paths[0], WorkingDir: wd, ProjectName: opts.ProjectName,
+			Path: pt.paths[0], WorkingDir: projectDir, ProjectName: opts.ProjectName,
 			Environ: opts.Environ, ValueFiles: opts.ValueFiles,
 		})
 		if err != nil {

@@ -69,8 +69,10 @@ func (r *reader) heroku(root *node) error {
 	}
 	owner := strings.ReplaceAll(appName, "-", "_") // the user and database the add-ons get locally
 	env := map[string]manifest.Value{}
-	for i, key := range root.get("env").keys {
-		r.herokuEnv(root.get("env").vals[i], key, env)
+	if vars := root.get("env"); vars.is(mapNode) {
+		for i, key := range vars.keys {
+			r.herokuEnv(vars.vals[i], key, env)
+		}
 	}
 	attached := map[string]bool{}
 	var unknown []string

@@ -28,7 +28,7 @@ func isRender(root *node) bool {
 			return true
 		}
 	}
-	return len(renderList(root, "envVarGroups")) > 0
+	return root.get("envVarGroups").is(listNode) || len(renderList(root, "envVarGroups")) > 0
 }
 
 // renderList is a blueprint's list field, at the top and in each of its

@@ -2,6 +2,8 @@ package paas
 
 import (
 	"os"
+
+	"github.com/parity-dev/parity/engine/manifest"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -19,7 +21,7 @@ func fuzzLoad(f *testing.F, name string, seeds ...string) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := loadFile(t, name, string(data))
+		p, err := fromData(filepath.Join("/work", name), data, manifest.SourceOptions{WorkingDir: "/work"})
 		if err != nil {
 			return
 		}

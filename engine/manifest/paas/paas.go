@@ -165,7 +165,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	file, format, err := locate(opts.Path, opts.WorkingDir)
+	file, _, err := locate(opts.Path, opts.WorkingDir)
 	if err != nil {
 		return nil, err
 	}
@@ -176,11 +176,17 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	if err != nil {
 		return nil, err
 	}
+	return fromData(file, data, opts)
+}
+
+// fromData reads the spec file holds, data.
+func fromData(file string, data []byte, opts manifest.SourceOptions) (*manifest.Project, error) {
 	r := &reader{file: displayPath(opts.WorkingDir, file), taken: map[string]bool{}}
-	root, _, err := parse(r.file, data)
+	root, asJSON, err := parse(r.file, data)
 	if err != nil {
 		return nil, err
 	}
+	format := shape(root, asJSON)
 	switch format {
 	case Render:
 		err = r.render(root)
@@ -191,6 +197,8 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		err = r.digitalOcean(root)
 	case Heroku:
 		err = r.heroku(root)
+	default:
+		err = fmt.Errorf("%s: %w", r.file, errNotSpec)
 	}
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -196,7 +197,7 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
 // (encoding/json reports byte offsets only). Syntax errors come back as
 // "file:line:col: message".
 func parseJSON(name string, data []byte) (*node, error) {
-	p := &jsonParser{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := &jsonParser{data: data, lines: newLineIndex(data), dec: json.NewDecoder(bytes.NewReader(data))}
 	p.dec.UseNumber()
 	n, err := p.value(0)
 	if err == nil {
@@ -211,10 +212,10 @@ func parseJSON(name string, data []byte) (*node, error) {
 		case errors.As(err, &pe):
 			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.line, pe.col, pe.msg)
 		case errors.As(err, &syn):
-			line, col := position(data, syn.Offset)
+			line, col := p.lines.position(syn.Offset)
 			return nil, fmt.Errorf("%s:%d:%d: %s", name, line, col, syn.Error())
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			line, col := position(data, int64(len(data)))
+			line, col := p.lines.position(int64(len(data)))
 			return nil, fmt.Errorf("%s:%d:%d: unexpected end of JSON", name, line, col)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -224,6 +225,7 @@ func parseJSON(name string, data []byte) (*node, error) {
 
 type jsonParser struct {
 	data  []byte
+	lines *lineIndex
 	dec   *json.Decoder
 	count int
 }
@@ -236,7 +238,7 @@ type jsonPosError struct {
 func (e *jsonPosError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.col, e.msg) }
 
 func (p *jsonParser) errorAt(off int64, msg string) error {
-	line, col := position(p.data, off)
+	line, col := p.lines.position(off)
 	return &jsonPosError{line, col, msg}
 }
 
@@ -265,7 +267,7 @@ func (p *jsonParser) value(depth int) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	line, col := position(p.data, off)
+	line, col := p.lines.position(off)
 	n := &node{line: line, col: col}
 	switch t := tok.(type) {
 	case json.Delim:
@@ -317,9 +319,32 @@ func (p *jsonParser) value(depth int) (*node, error) {
 
 // position is the 1-based line and column of byte offset off in data.
 func position(data []byte, off int64) (line, col int) {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
+	return newLineIndex(data).position(off)
+}
+
+// lineIndex finds lines by offset in O(log n), so that giving every value
+// of a large document its line stays linear.
+type lineIndex struct {
+	size     int64
+	newlines []int64 // offsets of the '\n' bytes
+}
+
+func newLineIndex(data []byte) *lineIndex {
+	li := &lineIndex{size: int64(len(data))}
+	for i, b := range data {
+		if b == '\n' {
+			li.newlines = append(li.newlines, int64(i))
+		}
+	}
+	return li
+}
+
+func (li *lineIndex) position(off int64) (line, col int) {
+	off = min(max(off, 0), li.size)
+	n, _ := slices.BinarySearch(li.newlines, off) // newlines before off
+	lineStart := int64(0)
+	if n > 0 {
+		lineStart = li.newlines[n-1] + 1
+	}
+	return n + 1, int(off-lineStart) + 1
 }

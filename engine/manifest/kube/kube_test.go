@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,5 +185,189 @@ func TestBasicManifests(t *testing.T) {
 	}
 	if len(p.Files) != 4 || !filepath.IsAbs(p.Files[0]) {
 		t.Errorf("Files = %v", p.Files)
+	}
+}
+
+func TestOperators(t *testing.T) {
+	t.Run("cloudnative-pg", func(t *testing.T) {
+		p := load(t, "testdata/cnpg")
+		db := svcNamed(t, p, "shop-db")
+		if db.Image != "postgres:16.2" || db.Managed == nil || db.Managed.Provider != "cloudnative-pg" || db.Managed.Version != "16.2" {
+			t.Errorf("shop-db: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		wantEnv(t, db, map[string]string{"POSTGRES_DB": "shop", "POSTGRES_USER": "shop_owner", "POSTGRES_PASSWORD": "${SHOP_DB_APP_PASSWORD}"})
+		wantAliases(t, db, "shop-db-rw", "shop-db-rw.prod", "shop-db-ro.prod.svc", "shop-db-r.prod.svc.cluster.local")
+		// The app's references to the operator's Secret share the
+		// database's password variable.
+		wantEnv(t, svcNamed(t, p, "api"), map[string]string{
+			"DATABASE_URL": "postgresql://shop_owner:${SHOP_DB_APP_PASSWORD}@shop-db-rw.prod:5432/shop",
+			"DB_HOST":      "shop-db-rw",
+			"DB_PASSWORD":  "${SHOP_DB_APP_PASSWORD}",
+			"DB_USER":      "shop_owner",
+		})
+		plain := svcNamed(t, p, "plain")
+		if plain.Image != "postgres:latest" {
+			t.Errorf("plain image = %q", plain.Image)
+		}
+		wantEnv(t, plain, map[string]string{"POSTGRES_DB": "app", "POSTGRES_USER": "app"})
+		wantWarning(t, p, "testdata/cnpg/default-image.yaml:1", "no spec.imageName")
+		if want := []string{"PLAIN_APP_PASSWORD", "SHOP_DB_APP_PASSWORD"}; !slices.Equal(p.Unset, want) {
+			t.Errorf("Unset = %v; want %v", p.Unset, want)
+		}
+	})
+	t.Run("zalando", func(t *testing.T) {
+		p := load(t, "testdata/zalando")
+		db := svcNamed(t, p, "acid-shop")
+		if db.Image != "postgres:15" || db.Managed == nil || db.Managed.Provider != "zalando-postgres-operator" {
+			t.Errorf("acid-shop: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		wantEnv(t, db, map[string]string{"POSTGRES_DB": "shop", "POSTGRES_USER": "shop_owner", "POSTGRES_PASSWORD": "${ACID_SHOP_SHOP_OWNER_PASSWORD}"})
+		wantAliases(t, db, "acid-shop.default.svc.cluster.local", "acid-shop-repl")
+		wantEnv(t, svcNamed(t, p, "shop"), map[string]string{"PGUSER": "shop_owner", "PGPASSWORD": "${ACID_SHOP_SHOP_OWNER_PASSWORD}"})
+		wantWarning(t, p, "user reporting is not created")
+	})
+	t.Run("crunchy", func(t *testing.T) {
+		p := load(t, "testdata/crunchy")
+		db := svcNamed(t, p, "hippo")
+		// The image's tag names the exact minor of postgresVersion 16.
+		if db.Image != "postgres:16.4" || db.Managed == nil || db.Managed.Provider != "crunchy-postgres-operator" {
+			t.Errorf("hippo: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		wantEnv(t, db, map[string]string{"POSTGRES_DB": "zoo", "POSTGRES_USER": "rhino", "POSTGRES_PASSWORD": "${HIPPO_PGUSER_RHINO_PASSWORD}"})
+		wantAliases(t, db, "hippo-primary.apps.svc", "hippo-primary")
+		wantEnv(t, svcNamed(t, p, "zoo"), map[string]string{
+			"DATABASE_URL": "postgresql://rhino:${HIPPO_PGUSER_RHINO_PASSWORD}@hippo-primary.apps.svc:5432/zoo",
+			"PG_host":      "hippo-primary.apps.svc",
+			"PG_password":  "${HIPPO_PGUSER_RHINO_PASSWORD}",
+		})
+		wantWarning(t, p, "testdata/crunchy/postgrescluster.yaml:40", "InnoDBCluster legacy", "MySQL operator")
+	})
+}
+
+// A Secret kept outside the manifests (sealed, external) becomes one
+// unset variable per key, shared by the database and the app.
+func TestSecretNotInManifests(t *testing.T) {
+	p := load(t, "testdata/external-secret")
+	wantEnv(t, svcNamed(t, p, "db"), map[string]string{"POSTGRES_PASSWORD": "${DB_CREDENTIALS_PASSWORD}", "POSTGRES_USER": "app"})
+	wantEnv(t, svcNamed(t, p, "app"), map[string]string{
+		"DB_PASSWORD":  "${DB_CREDENTIALS_PASSWORD}",
+		"DATABASE_URL": "postgres://app:${DB_CREDENTIALS_PASSWORD}@db:5432/app",
+		"REDIS_URL":    "${CACHE_AUTH_URL}",
+	})
+	cache := svcNamed(t, p, "cache")
+	if got := shows(cache.Command); !slices.Equal(got, []string{"--requirepass", "${CACHE_AUTH_REDIS_PASSWORD}"}) {
+		t.Errorf("cache command = %q", got)
+	}
+	if name, ok := cache.Command[1].OnlyUnset(); !ok || name != "CACHE_AUTH_REDIS_PASSWORD" {
+		t.Errorf("the requirepass argument is not exactly the unset variable: %v", cache.Command[1])
+	}
+	if want := []string{"CACHE_AUTH_REDIS_PASSWORD", "CACHE_AUTH_URL", "DB_CREDENTIALS_PASSWORD"}; !slices.Equal(p.Unset, want) {
+		t.Errorf("Unset = %v; want %v", p.Unset, want)
+	}
+	wantWarning(t, p, "testdata/external-secret/manifests.yaml:11", "Secret db-credentials is not in the manifests", "DB_CREDENTIALS_PASSWORD")
+	wantWarning(t, p, "Secret app-extra", "envFrom")
+}
+
+func TestKustomizeOverlay(t *testing.T) {
+	p := load(t, "testdata/kustomize/overlays/prod")
+	pg := svcNamed(t, p, "postgres")
+	if pg.Image != "postgres:15.4" {
+		t.Errorf("postgres image = %q; want the overlay's tag", pg.Image)
+	}
+	// Origins name the base file and the object's line.
+	if pg.Origin != "testdata/kustomize/base/postgres.yaml:10" {
+		t.Errorf("postgres origin = %q", pg.Origin)
+	}
+	wantAliases(t, pg, "postgres.shop.svc.cluster.local", "postgres-0.postgres.shop")
+	wantEnv(t, pg, map[string]string{"POSTGRES_PASSWORD": "overlay-pw"})
+	// The overlay's generated Secret and merged ConfigMap, renamed with
+	// hashes by kustomize, reach the app.
+	wantEnv(t, svcNamed(t, p, "app"), map[string]string{"DB_PASSWORD": "overlay-pw", "LOG_LEVEL": "info"})
+	wantWarning(t, p, "testdata/kustomize/overlays/prod/kustomization.yaml", "remote resource https://github.com/acme/platform")
+	var names []string
+	for _, f := range p.Files {
+		names = append(names, filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f))
+	}
+	for _, want := range []string{"prod/kustomization.yaml", "base/kustomization.yaml", "base/postgres.yaml", "base/app.yaml"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("Files lack %s: %v", want, names)
+		}
+	}
+	if !Detect(filepath.Join("testdata/kustomize/overlays/prod")) {
+		t.Error("Detect misses a kustomization directory")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want []string
+		is   error
+	}{
+		{"testdata/syntax", []string{"testdata/syntax/bad.yaml:10:11: mapping values are not allowed", "fix the YAML syntax"}, nil},
+		{"testdata/noservice", []string{"testdata/noservice", "no backing service"}, ErrNoBackingService},
+		{"testdata/missing", []string{"no such file"}, nil},
+	} {
+		_, err := loadErr(t, tc.path)
+		if err == nil {
+			t.Errorf("%s: no error", tc.path)
+			continue
+		}
+		if !containsAll(err.Error(), tc.want) {
+			t.Errorf("%s: error %q; want it to contain %q", tc.path, err, tc.want)
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("%s: error is not %v", tc.path, tc.is)
+		}
+	}
+}
+
+func TestRealWorld(t *testing.T) {
+	t.Run("microservices-demo", func(t *testing.T) {
+		p := load(t, "testdata/realworld/microservices-demo")
+		redis := svcNamed(t, p, "redis-cart")
+		if redis.Image != "redis:alpine" || redis.App {
+			t.Errorf("redis-cart: Image=%q App=%v", redis.Image, redis.App)
+		}
+		cart := svcNamed(t, p, "cartservice")
+		if !cart.App || cart.Environment["REDIS_ADDR"].String() != "redis-cart:6379" {
+			t.Errorf("cartservice: App=%v env=%v", cart.App, env(cart))
+		}
+	})
+	t.Run("voting-app", func(t *testing.T) {
+		p := load(t, "testdata/realworld/voting-app")
+		db := svcNamed(t, p, "db")
+		if db.Image != "postgres:9.4" || db.Origin != "testdata/realworld/voting-app/db-deployment.yaml:3" {
+			t.Errorf("db: Image=%q Origin=%q", db.Image, db.Origin)
+		}
+		wantEnv(t, db, map[string]string{"POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "postgres"})
+		wantAliases(t, db, "db.vote", "db.vote.svc.cluster.local")
+		if !svcNamed(t, p, "worker").App {
+			t.Error("worker is not the app")
+		}
+	})
+	t.Run("cloudnative-pg sample with a basic-auth secret", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-secret")
+		db := svcNamed(t, p, "cluster-example-secret")
+		wantEnv(t, db, map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "password", "POSTGRES_DB": "app"})
+		wantAliases(t, db, "cluster-example-secret-rw")
+	})
+}
+
+func TestDetect(t *testing.T) {
+	for path, want := range map[string]bool{
+		"testdata/basic":                                      true,
+		"testdata/basic/redis.yaml":                           true,
+		"testdata/basic/notes.yml":                            false,
+		"testdata/kustomize/base":                             true,
+		"testdata/kustomize/overlays/prod":                    true,
+		"testdata/kustomize/overlays/prod/kustomization.yaml": true,
+		"testdata/kustomize/overlays":                         false,
+		"testdata/missing":                                    false,
+		"kube.go":                                             false,
+	} {
+		if got := Detect(path); got != want {
+			t.Errorf("Detect(%s) = %v; want %v", path, got, want)
+		}
 	}
 }

@@ -192,8 +192,6 @@ func (r *reader) readCNPG(o *object) {
 	if s == nil {
 		return
 	}
-	s.Managed.Version = version
-	s.Managed.Engine = cmpOr(c.Spec.ImageName, "postgresql")
 	for _, suffix := range []string{"-rw", "-ro", "-r"} {
 		s.Aliases = append(s.Aliases, dnsNames(name+suffix, ns)...)
 	}
@@ -301,9 +299,6 @@ func (r *reader) readCrunchy(o *object) {
 	s := r.postgresService(o, "crunchy-postgres-operator", version, manifest.Text(user), manifest.Text(cmpOr(db, user)), password)
 	if s == nil {
 		return
-	}
-	if c.Spec.Image != "" {
-		s.Managed.Engine = c.Spec.Image
 	}
 	s.Aliases = append(s.Aliases, dnsNames(name+"-primary", ns)...)
 	s.Aliases = append(s.Aliases, dnsNames(name+"-replicas", ns)...)

@@ -165,3 +165,25 @@ func wantWarning(t *testing.T, p *manifest.Project, parts ...string) {
 	}
 	t.Errorf("no warning with %q: %q", parts, p.Warnings)
 }
+
+// The example the end-to-end tests run: the tags the test bed has, and
+// one generated password for Postgres and the app.
+func TestExample(t *testing.T) {
+	p := load(t, "../../../examples/helm/chart")
+	pg, redis, app := p.Service("shop-postgres"), p.Service("shop-redis"), p.Service("shop-app")
+	if pg == nil || redis == nil || app == nil {
+		t.Fatalf("services: %+v", p.Services)
+	}
+	if pg.Image != "postgres:15.4" || redis.Image != "redis:7.0" {
+		t.Errorf("images %q, %q", pg.Image, redis.Image)
+	}
+	if got := show(pg.Environment["POSTGRES_PASSWORD"]); got != "${SHOP_POSTGRES_PASSWORD}" {
+		t.Errorf("POSTGRES_PASSWORD = %q", got)
+	}
+	if got := show(app.Environment["DATABASE_URL"]); got != "postgres://app:${SHOP_POSTGRES_PASSWORD}@shop-postgres:5432/app?sslmode=disable" {
+		t.Errorf("DATABASE_URL = %q", got)
+	}
+	if got := show(app.Environment["REDIS_URL"]); got != "redis://shop-redis:6379/0" {
+		t.Errorf("REDIS_URL = %q", got)
+	}
+}

@@ -371,3 +371,23 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+// The example the end-to-end tests run: the tags the test bed has.
+func TestExample(t *testing.T) {
+	p := load(t, "../../../examples/kubernetes/k8s")
+	if got := svcNamed(t, p, "postgres").Image; got != "postgres:15.4" {
+		t.Errorf("postgres image = %q", got)
+	}
+	if got := svcNamed(t, p, "redis").Image; got != "redis:7.0" {
+		t.Errorf("redis image = %q", got)
+	}
+	app := svcNamed(t, p, "app")
+	if !app.App {
+		t.Error("app is not the app")
+	}
+	wantEnv(t, app, map[string]string{
+		"DATABASE_URL": "postgres://app:change-me-in-production@postgres:5432/app?sslmode=disable",
+		"REDIS_URL":    "redis://redis.default.svc.cluster.local:6379/0",
+	})
+	wantAliases(t, svcNamed(t, p, "redis"), "redis.default.svc.cluster.local")
+}

@@ -96,3 +96,46 @@ func TestUnsetName(t *testing.T) {
 		}
 	}
 }
+
+// A Service that listens on another port than its pods' is reproduced by
+// name only: the app's URL naming the Service's port is warned about.
+func TestServicePortMapping(t *testing.T) {
+	docs := []Document{{Origin: "k8s/all.yaml", Data: []byte(`apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  selector: {app: db}
+  ports: [{port: 6543, targetPort: 5432}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: pg, image: "postgres:15.4", ports: [{containerPort: 5432}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: acme/web:1
+          env: [{name: DATABASE_URL, value: "postgres://u:p@db:6543/x"}]
+        - name: sql-proxy
+          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0
+`)}}
+	p, err := FromDocuments(docs, manifest.SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWarning(t, p, "k8s/all.yaml:1", "Service db forwards port 6543 to port 5432", "DATABASE_URL names db:6543")
+	wantWarning(t, p, "k8s/all.yaml:17", "cloud-sql-proxy")
+	if s := p.Service("web"); s == nil || !s.App {
+		t.Errorf("web (its proxy sidecar left out) is not the app: %+v", p.Services)
+	}
+}

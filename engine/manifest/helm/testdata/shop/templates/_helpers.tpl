@@ -1,0 +1,1 @@
+{{- define "shop.postgresql" -}}{{ .Release.Name }}-postgresql{{- end -}}

@@ -15,6 +15,9 @@ import (
 	"strings"
 
 	"github.com/parity-dev/parity/engine/manifest"
+	"github.com/parity-dev/parity/engine/manifest/helm"
+	"github.com/parity-dev/parity/engine/manifest/kube"
+	"github.com/parity-dev/parity/engine/manifest/paas"
 	"github.com/parity-dev/parity/engine/manifest/terraform"
 )
 
@@ -38,7 +41,20 @@ type reader struct {
 // most specific layouts first (a chart directory holds YAML that is not
 // plain Kubernetes).
 var readers = []reader{
+	{format: "helm", detect: helm.Detect, load: helm.Load},
 	{format: terraform.Source, detect: terraform.Detect, load: terraform.Load},
+	{format: paas.Render, detect: isPaaS(paas.Render), load: paas.Load},
+	{format: paas.DigitalOcean, detect: isPaaS(paas.DigitalOcean), load: paas.Load},
+	{format: paas.Heroku, detect: isPaaS(paas.Heroku), load: paas.Load},
+	{format: "kubernetes", detect: kube.Detect, load: kube.Load},
+}
+
+// isPaaS detects one PaaS spec format.
+func isPaaS(format string) func(string) bool {
+	return func(path string) bool {
+		f, ok := paas.Detect(path)
+		return ok && f == format
+	}
 }
 
 // Formats lists what parity reads, for messages.

@@ -40,9 +40,9 @@ func TestMaskingHidesSecretsAndKeepsTheRest(t *testing.T) {
 		never      []string
 	}{
 		{
-			name: "postgres create body: password by name, the rest kept",
-			body: `{"Image":"postgres:15.4","Env":["POSTGRES_DB=shop","POSTGRES_PASSWORD=s3cr3t-pg","POSTGRES_USER=app","PGDATA=/var/lib/postgresql/data"],"Tty":false,"Cmd":null}`,
-			want: []string{`"POSTGRES_DB=shop"`, `"POSTGRES_PASSWORD=****"`, `"POSTGRES_USER=app"`, `"PGDATA=/var/lib/postgresql/data"`, `"Image":"postgres:15.4"`},
+			name:  "postgres create body: password by name, the rest kept",
+			body:  `{"Image":"postgres:15.4","Env":["POSTGRES_DB=shop","POSTGRES_PASSWORD=s3cr3t-pg","POSTGRES_USER=app","PGDATA=/var/lib/postgresql/data"],"Tty":false,"Cmd":null}`,
+			want:  []string{`"POSTGRES_DB=shop"`, `"POSTGRES_PASSWORD=****"`, `"POSTGRES_USER=app"`, `"PGDATA=/var/lib/postgresql/data"`, `"Image":"postgres:15.4"`},
 			never: []string{"s3cr3t-pg", `"Tty"`, `"Cmd"`},
 		},
 		{
@@ -108,10 +108,10 @@ func TestMaskOfFreeTextAndShortOrSourcedSecrets(t *testing.T) {
 	d.SecretsFrom(func() []string { return []string{planned} })
 	for in, want := range map[string]string{
 		"dial postgres://app:hunter22@127.0.0.1:5432/app: refused": "dial postgres://app:****@127.0.0.1:5432/app: refused",
-		"probe said longsecret-and-more, then longsecret":           "probe said ****, then ****",
-		"ab is too short to be masked everywhere: tab, abc":         "ab is too short to be masked everywhere: tab, abc",
-		"redis-server --requirepass 'a b c' --port 1":               "redis-server --requirepass **** --port 1",
-		"AUTH from-the-plan failed":                                 "AUTH **** failed",
+		"probe said longsecret-and-more, then longsecret":          "probe said ****, then ****",
+		"ab is too short to be masked everywhere: tab, abc":        "ab is too short to be masked everywhere: tab, abc",
+		"redis-server --requirepass 'a b c' --port 1":              "redis-server --requirepass **** --port 1",
+		"AUTH from-the-plan failed":                                "AUTH **** failed",
 	} {
 		if got := d.Mask(in); got != want {
 			t.Errorf("Mask(%q)\n = %q\nwant %q", in, got, want)

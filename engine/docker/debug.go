@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // processStart is when parity started, near enough: debug lines give their
@@ -237,7 +238,11 @@ func (d *DebugLog) summarize(raw []byte) string {
 	}
 	s := d.Mask(string(out))
 	if len(s) > maxSummary {
-		s = s[:maxSummary] + "…"
+		cut := maxSummary
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // syncBuffer is a bytes.Buffer safe for the transport's goroutines.
@@ -292,4 +293,27 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// FuzzDebugSummary: any request body is summarised without panicking, as
+// valid UTF-8, and a registered secret never shows in the summary.
+func FuzzDebugSummary(f *testing.F) {
+	f.Add(`{"Env":["POSTGRES_PASSWORD=hunter22"],"Cmd":["redis-server","--requirepass","hunter22"]}`, "hunter22")
+	f.Add(`{"Env":["DATABASE_URL=postgres://u:hunter22@db/app"]}`, "hunter22")
+	f.Add(`[1,null,{"a":[{"b":""}]},"x"]`, "zzzz")
+	f.Add(`{"A":"`+strings.Repeat("é", 400)+`"}`, "éééé")
+	f.Fuzz(func(t *testing.T, body, secret string) {
+		d := NewDebugLog(io.Discard)
+		d.Secret(secret)
+		got := d.summarize([]byte(body))
+		if !utf8.ValidString(body) || !utf8.ValidString(secret) {
+			return
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("summary of valid UTF-8 is not: %q", got)
+		}
+		if len(secret) >= minSecretLen && !strings.Contains(secret, "*") && strings.Contains(got, secret) {
+			t.Errorf("secret %q shown in %q", secret, got)
+		}
+	})
 }

@@ -16,6 +16,7 @@ type globalOptions struct {
 	profiles    []string
 	envFiles    []string
 	mirror      string
+	debug       bool
 }
 
 func newRootCmd(io *streams) *cobra.Command {
@@ -40,6 +41,7 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 	pf.StringArrayVar(&g.profiles, "profile", nil, "Compose profile to enable (repeatable)")
 	pf.StringArrayVar(&g.envFiles, "env-file", nil, "env file for the manifest's variables and the app, instead of .env (repeatable, a later file wins)")
 	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
+	pf.BoolVar(&g.debug, "debug", debugFromEnv(io.getenv(debugEnv)), "log each Docker API call and probe attempt to stderr, secrets masked; up shows plain lines (env PARITY_DEBUG=1)")
 
 	root.AddCommand(
 		newUpCmd(io, g, nil),
@@ -82,6 +84,7 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 		Mirror:      g.mirror,
 		ExtraLabels: labels,
 		Environ:     io.Environ,
+		Debug:       g.debugWriter(io),
 	}, nil
 }
 

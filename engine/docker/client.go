@@ -80,7 +80,7 @@ func NewAt(host string, opts ...Option) (*Engine, error) {
 		// (and, with --debug, logs around those bounds: a call cut by
 		// them is logged as failed, with its duration).
 		client.WithHost(host),
-		client.WithHTTPClient(&http.Client{Transport: set.debug.Transport(answers), CheckRedirect: client.CheckRedirect}),
+		client.WithHTTPClient(&http.Client{Transport: set.debug.transport(answers), CheckRedirect: client.CheckRedirect}),
 		client.WithScheme(scheme),
 		client.WithAPIVersionFromEnv(),
 		client.WithAPIVersionNegotiation(),

@@ -24,13 +24,12 @@ var processStart = time.Now()
 // a developer (or a maintainer reading a bug report) needs to see what parity
 // asked the engine and what it answered, so every line is masked first: env
 // entries and flags whose name looks secret, URL passwords and every secret
-// registered with Secret or SecretsFrom. A nil *DebugLog logs nothing.
+// registered with SecretsFrom. A nil *DebugLog logs nothing.
 type DebugLog struct {
 	w     io.Writer
 	start time.Time
 
 	mu      sync.Mutex
-	secrets []string
 	sources []func() []string
 }
 
@@ -49,20 +48,6 @@ func NewDebugLog(w io.Writer) *DebugLog {
 // variable's name or its URL says it is a password.
 const minSecretLen = 4
 
-// Secret registers values that are masked wherever they appear in a line.
-func (d *DebugLog) Secret(values ...string) {
-	if d == nil {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, v := range values {
-		if len(v) >= minSecretLen && !slices.Contains(d.secrets, v) {
-			d.secrets = append(d.secrets, v)
-		}
-	}
-}
-
 // SecretsFrom registers a source of secrets asked at every line: the
 // engine's generated passwords change when a project is planned again.
 // source must not call back into the log.
@@ -80,7 +65,7 @@ func (d *DebugLog) Printf(format string, args ...any) {
 	if d == nil {
 		return
 	}
-	msg := d.Mask(fmt.Sprintf(format, args...))
+	msg := d.mask(fmt.Sprintf(format, args...))
 	msg = strings.ReplaceAll(msg, "\n", `\n`)
 	line := fmt.Sprintf("parity debug: +%.3fs %s\n", time.Since(d.start).Seconds(), msg)
 	d.mu.Lock()
@@ -88,9 +73,9 @@ func (d *DebugLog) Printf(format string, args ...any) {
 	_, _ = io.WriteString(d.w, line)
 }
 
-// Mask hides what looks secret in free text: URL passwords, values after a
+// mask hides what looks secret in free text: URL passwords, values after a
 // password flag (--requirepass X), and every registered secret.
-func (d *DebugLog) Mask(s string) string {
+func (d *DebugLog) mask(s string) string {
 	s = maskText(s)
 	if d == nil {
 		return s
@@ -105,9 +90,9 @@ func (d *DebugLog) Mask(s string) string {
 // containing another is masked whole.
 func (d *DebugLog) known() []string {
 	d.mu.Lock()
-	out := slices.Clone(d.secrets)
 	sources := slices.Clone(d.sources)
 	d.mu.Unlock()
+	var out []string
 	for _, src := range sources {
 		for _, v := range src() {
 			if len(v) >= minSecretLen {
@@ -119,11 +104,11 @@ func (d *DebugLog) known() []string {
 	return slices.Compact(out)
 }
 
-// Transport wraps base so that every call through it is logged: method,
+// transport wraps base so that every call through it is logged: method,
 // path and query, status and duration, and a masked summary of a JSON
 // request body. Streaming calls (events, followed logs, pulls, builds) log
 // when their answer starts and when their body is closed.
-func (d *DebugLog) Transport(base http.RoundTripper) http.RoundTripper {
+func (d *DebugLog) transport(base http.RoundTripper) http.RoundTripper {
 	if d == nil {
 		return base
 	}
@@ -236,7 +221,7 @@ func (d *DebugLog) summarize(raw []byte) string {
 	if err != nil {
 		return ""
 	}
-	s := d.Mask(string(out))
+	s := d.mask(string(out))
 	if len(s) > maxSummary {
 		cut := maxSummary
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

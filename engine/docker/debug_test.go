@@ -86,7 +86,7 @@ func TestMaskingHidesSecretsAndKeepsTheRest(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := NewDebugLog(io.Discard)
-			d.Secret(c.secrets...)
+			d.SecretsFrom(func() []string { return c.secrets })
 			got := d.summarize([]byte(c.body))
 			for _, w := range c.want {
 				if !strings.Contains(got, w) {
@@ -104,7 +104,7 @@ func TestMaskingHidesSecretsAndKeepsTheRest(t *testing.T) {
 
 func TestMaskOfFreeTextAndShortOrSourcedSecrets(t *testing.T) {
 	d := NewDebugLog(io.Discard)
-	d.Secret("", "ab", "longsecret", "longsecret-and-more")
+	d.SecretsFrom(func() []string { return []string{"", "ab", "longsecret", "longsecret-and-more"} })
 	planned := "from-the-plan"
 	d.SecretsFrom(func() []string { return []string{planned} })
 	for in, want := range map[string]string{
@@ -114,18 +114,18 @@ func TestMaskOfFreeTextAndShortOrSourcedSecrets(t *testing.T) {
 		"redis-server --requirepass 'a b c' --port 1":              "redis-server --requirepass **** --port 1",
 		"AUTH from-the-plan failed":                                "AUTH **** failed",
 	} {
-		if got := d.Mask(in); got != want {
-			t.Errorf("Mask(%q)\n = %q\nwant %q", in, got, want)
+		if got := d.mask(in); got != want {
+			t.Errorf("mask(%q)\n = %q\nwant %q", in, got, want)
 		}
 	}
 	planned = "replanned-secret"
-	if got := d.Mask("now replanned-secret"); got != "now ****" {
+	if got := d.mask("now replanned-secret"); got != "now ****" {
 		t.Errorf("a secret source is asked at every line: %q", got)
 	}
 	var none *DebugLog
 	none.Printf("nothing %s", "happens") // a nil log is usable
-	if got := none.Mask("postgres://u:pw12@h"); got != "postgres://u:****@h" {
-		t.Errorf("nil log Mask = %q", got)
+	if got := none.mask("postgres://u:pw12@h"); got != "postgres://u:****@h" {
+		t.Errorf("nil log mask = %q", got)
 	}
 }
 
@@ -138,7 +138,7 @@ func TestUnreadableBodyIsSummarisedBySize(t *testing.T) {
 func TestLongBodiesAreCutAfterMasking(t *testing.T) {
 	d := NewDebugLog(io.Discard)
 	secret := "a-generated-secret-that-straddles-the-cut"
-	d.Secret(secret)
+	d.SecretsFrom(func() []string { return []string{secret} })
 	// Unmasked, the secret would start 10 bytes before the cut.
 	pad := strings.Repeat("x", maxSummary-10-len(`{"A":"`)-len(`","B":"`))
 	got := d.summarize([]byte(fmt.Sprintf(`{"A":%q,"B":"%s","C":%q}`, pad, secret, strings.Repeat("y", 100))))
@@ -304,7 +304,7 @@ func FuzzDebugSummary(f *testing.F) {
 	f.Add(`{"A":"`+strings.Repeat("é", 400)+`"}`, "éééé")
 	f.Fuzz(func(t *testing.T, body, secret string) {
 		d := NewDebugLog(io.Discard)
-		d.Secret(secret)
+		d.SecretsFrom(func() []string { return []string{secret} })
 		got := d.summarize([]byte(body))
 		if !utf8.ValidString(body) || !utf8.ValidString(secret) {
 			return

@@ -32,7 +32,7 @@ func Down(ctx context.Context, opts Options, volumes bool) (DownResult, error) {
 	}
 	client := opts.Docker
 	if client == nil {
-		c, err := docker.New()
+		c, err := docker.New(docker.WithDebug(docker.NewDebugLog(opts.Debug)))
 		if err != nil {
 			return DownResult{}, err
 		}

@@ -56,6 +56,9 @@ type Options struct {
 	Stdin io.Reader
 	// Docker is the engine client; nil -> a real client from the environment.
 	Docker docker.Client
+	// Debug receives --debug lines (each Docker API call and probe
+	// attempt, secrets masked); nil logs nothing.
+	Debug io.Writer
 	// probe replaces the services' probes in unit tests against a fake engine.
 	probe func(ctx context.Context, service string) error
 }
@@ -102,6 +105,7 @@ type Session struct {
 	tails     logTails
 	// probe replaces the services' probes in unit tests that run against a fake engine.
 	probe func(ctx context.Context, service string) error
+	debug *docker.DebugLog // --debug; nil logs nothing
 }
 
 // Open loads the manifest and parity.yaml, reads the project's state and
@@ -122,6 +126,7 @@ func Open(ctx context.Context, opts Options, needDocker bool) (*Session, error) 
 		opts.Sink = func(Event) {}
 	}
 	s := &Session{opts: opts, sink: opts.Sink, shell: environMap(opts.Environ), ids: map[string]string{}, probe: opts.probe}
+	s.debug = s.newDebugLog()
 
 	lookIn := opts.WorkingDir
 	if opts.ProjectDir != "" {
@@ -227,7 +232,7 @@ func (s *Session) connect(ctx context.Context) error {
 		if s.opts.Docker != nil {
 			s.docker = s.opts.Docker
 		} else {
-			c, err := docker.New()
+			c, err := docker.New(docker.WithDebug(s.debug))
 			if err != nil {
 				return err
 			}

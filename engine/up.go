@@ -536,6 +536,7 @@ func (s *Session) target(ps *plannedService) probeTarget {
 		port := ps.Ports[ps.MainPort]
 		t.probe = func(ctx context.Context) error { return stacks.TCPProbe(ctx, loopback, port) }
 	}
+	t.probe = s.debugProbe(ps, t.probe)
 	return t
 }
 

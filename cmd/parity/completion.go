@@ -128,6 +128,7 @@ func manifestNames(ctx context.Context, io *streams, g *globalOptions) (services
 		return nil, nil, err
 	}
 	eo.Profiles = []string{"*"}
+	eo.Debug = nil // completion stays silent: a shell may show stderr while the user types
 	sess, err := engine.Open(ctx, eo, false)
 	if err != nil {
 		return nil, nil, err

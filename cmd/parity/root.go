@@ -21,6 +21,7 @@ type globalOptions struct {
 	mirror      string
 	projectDir  string
 	values      []string
+	debug       bool
 }
 
 func newRootCmd(io *streams) *cobra.Command {
@@ -47,6 +48,7 @@ DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,
 	pf.StringArrayVar(&g.values, "values", nil, "Terraform -var-file or Helm values file for the production source (repeatable, after parity.yaml's values:)")
 	pf.StringVar(&g.projectDir, "project-directory", "", "directory parity.yaml, the manifest (without -f), .env and the manifest's relative paths are found in (default: the working directory)")
 	pf.StringVar(&g.mirror, "registry-mirror", io.getenv("PARITY_REGISTRY_MIRROR"), "pull Docker Hub images through this registry (HOST[:PORT]; env PARITY_REGISTRY_MIRROR)")
+	pf.BoolVar(&g.debug, "debug", debugFromEnv(io.getenv(debugEnv)), "log each Docker API call and probe attempt to stderr, secrets masked; up shows plain lines (env PARITY_DEBUG=1)")
 
 	root.AddCommand(
 		newUpCmd(io, g, nil),
@@ -96,6 +98,7 @@ func (g *globalOptions) engineOptions(io *streams) (engine.Options, error) {
 		Mirror:      g.mirror,
 		ExtraLabels: labels,
 		Environ:     io.Environ,
+		Debug:       g.debugWriter(io),
 	}, nil
 }
 

@@ -91,7 +91,7 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 	eo.AppCommand = o.command
 	eo.Services = o.services
 	uo := engine.UpOptions{Options: eo, Detach: o.detach, Keep: o.keep, StopTimeout: o.stopTimeout, Force: io.Force}
-	if useTUI(io, o) {
+	if useTUI(io, o) && !g.debug { // debug lines on the terminal would tear the live view
 		return runLive(ctx, io, uo)
 	}
 	color := io.OutTTY && io.getenv("NO_COLOR") == "" && io.getenv("TERM") != "dumb"

@@ -36,13 +36,25 @@ var _ Client = (*Engine)(nil)
 //
 // DOCKER_HOST or a context parity cannot dial (ssh://) is an error matching
 // ErrUnsupportedEndpoint that names it and the fix.
-func New() (*Engine, error) {
+func New(opts ...Option) (*Engine, error) {
 	home, _ := os.UserHomeDir()
 	host, err := resolveEndpoint(os.Getenv, home)
 	if err != nil {
 		return nil, err
 	}
-	return NewAt(host)
+	return NewAt(host, opts...)
+}
+
+// Option changes how New and NewAt make the client.
+type Option func(*settings)
+
+type settings struct {
+	debug *DebugLog
+}
+
+// WithDebug logs every API call to d (--debug); a nil d logs nothing.
+func WithDebug(d *DebugLog) Option {
+	return func(s *settings) { s.debug = d }
 }
 
 // NewAt connects to the engine at host (e.g. "unix:///var/run/docker.sock" or
@@ -52,7 +64,11 @@ func New() (*Engine, error) {
 // An engine that does not answer its first contact within
 // DefaultContactTimeout (PARITY_ENGINE_TIMEOUT), or a later non-streaming
 // call within a minute, is an error matching ErrUnreachable.
-func NewAt(host string) (*Engine, error) {
+func NewAt(host string, opts ...Option) (*Engine, error) {
+	var set settings
+	for _, o := range opts {
+		o(&set)
+	}
 	tr, scheme, err := engineTransport(host)
 	if err != nil {
 		return nil, &unreachableError{endpoint: host, cause: err}
@@ -60,9 +76,11 @@ func NewAt(host string) (*Engine, error) {
 	answers := newAnswerTimeouts(tr, host)
 	cli, err := client.New(
 		// WithHost sets the address; the HTTP client given after it
-		// replaces the SDK's transport with one parity bounds in time.
+		// replaces the SDK's transport with one parity bounds in time
+		// (and, with --debug, logs around those bounds: a call cut by
+		// them is logged as failed, with its duration).
 		client.WithHost(host),
-		client.WithHTTPClient(&http.Client{Transport: answers, CheckRedirect: client.CheckRedirect}),
+		client.WithHTTPClient(&http.Client{Transport: set.debug.transport(answers), CheckRedirect: client.CheckRedirect}),
 		client.WithScheme(scheme),
 		client.WithAPIVersionFromEnv(),
 		client.WithAPIVersionNegotiation(),

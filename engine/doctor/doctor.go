@@ -128,7 +128,7 @@ func (d *run) add(name string, st Status, fix, format string, args ...any) {
 func (d *run) checkDocker(ctx context.Context) {
 	d.client = d.opts.Engine.Docker
 	if d.client == nil {
-		c, err := docker.New()
+		c, err := docker.New(docker.WithDebug(docker.NewDebugLog(d.opts.Engine.Debug)))
 		if err != nil {
 			d.add(CheckDocker, Fail, dockerFix(os.Getenv("DOCKER_HOST"), err), "%v", err)
 			return

@@ -29,7 +29,7 @@ var bins struct {
 	err                            error
 	parity, quickstart, splitcheck string
 	// The example apps of production sources beyond Compose.
-	terraformApp string
+	terraformApp, kubernetesApp string
 }
 
 // build compiles parity and the example apps once per test binary.
@@ -50,6 +50,7 @@ func build(t *testing.T) {
 			{&bins.splitcheck, "./testdata/splitcheck"},
 			{&kindcheckBin, "./testdata/kindcheck"},
 			{&bins.terraformApp, "../../examples/terraform/app"},
+			{&bins.kubernetesApp, "../../examples/kubernetes/app"},
 		} {
 			*b.out = filepath.Join(dir, strings.NewReplacer("../", "", "./", "", "/", "-").Replace(b.pkg))
 			if b.pkg == "." {

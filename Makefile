@@ -24,8 +24,13 @@ test: images
 # `go test` already runs): bad input must never crash or hang parity. go
 # fuzzes one target per invocation. FUZZTIME=5m for a longer hunt.
 FUZZTIME ?= 5s
+# The Terraform and Kubernetes readers' targets are left to longer hunts:
+# coverage-instrumenting hcl/cty and the Kubernetes libraries costs minutes
+# of compiling, and their seed corpora run in every `go test`.
 FUZZ_TARGETS := ./engine/manifest:FuzzLoad ./engine/manifest:FuzzParseEnvFile \
-	./engine/connstr:FuzzRoundTrip ./engine/connstr:FuzzSetThenParse
+	./engine/connstr:FuzzRoundTrip ./engine/connstr:FuzzSetThenParse \
+	./engine/manifest/paas:FuzzRender ./engine/manifest/paas:FuzzDigitalOcean \
+	./engine/manifest/paas:FuzzHeroku ./stacks:FuzzMapManaged
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} ($(FUZZTIME))"; \

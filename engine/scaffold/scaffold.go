@@ -133,6 +133,12 @@ func (f *Findings) detectApp(ctx context.Context, opts Options) {
 		f.Notes = append(f.Notes, "no service has build:, so parity detects the app from the manifest (an image it does not know that depends on a database or cache); set app.service if it guesses wrong")
 	case 1:
 		f.AppService, f.AppServiceWhy = built[0], "the only service with build:"
+		if s := proj.Service(built[0]); s != nil && s.App {
+			f.AppServiceWhy = "the app in production's " + proj.Source + " description"
+			if s.Origin != "" {
+				f.AppServiceWhy += " (" + s.Origin + ")"
+			}
+		}
 	default:
 		name := preferred(built, "web", "app", "api", "server", "backend")
 		if name == "" {

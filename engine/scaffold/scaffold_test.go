@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -280,5 +281,39 @@ func TestWriteNeverOverwritesWithoutForce(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); !strings.Contains(string(data), "files: [\"compose.yaml\"]") {
 		t.Errorf("--force did not replace it:\n%s", data)
+	}
+}
+
+func TestDetectFindsProductionDescribedBeyondCompose(t *testing.T) {
+	tf := `resource "aws_db_instance" "main" {
+  engine         = "postgres"
+  engine_version = "15.4"
+}
+resource "aws_ecs_task_definition" "web" {
+  family = "web"
+  container_definitions = jsonencode([{ name = "web", image = "app:1", environment = [] }])
+}
+`
+	dir := repo(t, map[string]string{"infra/main.tf": tf})
+	f, err := Detect(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Manifest == nil || f.Manifest.Path != "infra" || !strings.Contains(f.Manifest.Why, "terraform") {
+		t.Fatalf("manifest %+v, want infra (terraform)", f.Manifest)
+	}
+	if f.AppService != "web" {
+		t.Errorf("app service %q, want the ECS task's web", f.AppService)
+	}
+
+	// Beside a Compose file, the Compose file stays the choice and the
+	// developer is told about the Terraform.
+	dir = repo(t, map[string]string{"infra/main.tf": tf, "compose.yaml": "services:\n  db:\n    image: postgres:15.4\n"})
+	f, err = Detect(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Manifest.Path != "compose.yaml" || !slices.ContainsFunc(f.Notes, func(n string) bool { return strings.Contains(n, "also described in infra") }) {
+		t.Errorf("manifest %s, notes %q", f.Manifest.Path, f.Notes)
 	}
 }

@@ -29,7 +29,8 @@ func newRootCmd(io *streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "parity",
 		Short: "Run production's backing services locally, at production's versions",
-		Long: `parity reads the production service manifest (a Compose file), starts the
+		Long: `parity reads the production service manifest (a Compose file, Terraform,
+Kubernetes manifests, a Helm chart, render.yaml, .do/app.yaml or app.json), starts the
 backing services production runs (Postgres, Redis, ...) at exactly the pinned
 versions, waits until each really answers, and runs your app with
 DATABASE_URL, REDIS_URL and the manifest's own variables pointed at them.`,

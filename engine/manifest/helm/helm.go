@@ -43,7 +43,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		return nil, err
 	}
 	chartDir := opts.Path
-	name := relative(opts.WorkingDir, chartDir)
+	name := manifest.DisplayPath(opts.WorkingDir, chartDir)
 	chrt, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, fmt.Errorf("load helm chart %s: %w: fix Chart.yaml or the chart's files", name, err)
@@ -63,7 +63,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		}
 		v, err := chartutil.ReadValuesFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("read helm values %s: %w: fix the YAML", relative(opts.WorkingDir, f), err)
+			return nil, fmt.Errorf("read helm values %s: %w: fix the YAML", manifest.DisplayPath(opts.WorkingDir, f), err)
 		}
 		vals = mergeValues(vals, v)
 		files = append(files, f)
@@ -88,7 +88,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	}
 	p.Source = "helm"
 	p.Warnings = append(warnings, p.Warnings...)
-	p.Files = absolute(append(files, templateFiles(chartDir, name, first)...))
+	p.Files = manifest.AbsFiles(append(files, templateFiles(chartDir, name, first)...))
 	return p, nil
 }
 
@@ -165,27 +165,4 @@ func templateFiles(chartDir, chartName string, docs []kube.Document) []string {
 		}
 	}
 	return files
-}
-
-func relative(dir, path string) string {
-	if dir == "" {
-		return filepath.ToSlash(path)
-	}
-	rel, err := filepath.Rel(dir, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return filepath.ToSlash(path)
-	}
-	return filepath.ToSlash(rel)
-}
-
-func absolute(files []string) []string {
-	out := make([]string, 0, len(files))
-	for _, f := range files {
-		if a, err := filepath.Abs(f); err == nil {
-			f = a
-		}
-		out = append(out, f)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

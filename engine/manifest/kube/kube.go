@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/parity-dev/parity/engine/manifest"
@@ -127,13 +126,13 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		if err != nil {
 			return nil, fmt.Errorf("read kubernetes manifests: %w", err)
 		}
-		docs = append(docs, Document{Origin: relative(opts.WorkingDir, f), Data: data})
+		docs = append(docs, Document{Origin: manifest.DisplayPath(opts.WorkingDir, f), Data: data})
 	}
 	p, err := FromDocuments(docs, opts)
 	if err != nil {
 		return nil, err
 	}
-	p.Files = absolute(files)
+	p.Files = manifest.AbsFiles(files)
 	return p, nil
 }
 
@@ -173,28 +172,4 @@ func decodeAll(docs []Document) ([]*object, error) {
 		objs = append(objs, o...)
 	}
 	return objs, nil
-}
-
-// relative is path relative to dir when it is inside it, else path.
-func relative(dir, path string) string {
-	if dir == "" {
-		return filepath.ToSlash(path)
-	}
-	rel, err := filepath.Rel(dir, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return filepath.ToSlash(path)
-	}
-	return filepath.ToSlash(rel)
-}
-
-func absolute(files []string) []string {
-	out := make([]string, 0, len(files))
-	for _, f := range files {
-		if a, err := filepath.Abs(f); err == nil {
-			f = a
-		}
-		out = append(out, f)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

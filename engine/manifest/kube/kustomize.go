@@ -43,20 +43,20 @@ func loadKustomization(dir string, opts manifest.SourceOptions) (*manifest.Proje
 	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, root)
 	if err != nil {
 		if fs.syntaxErr != nil {
-			return nil, fmt.Errorf("build kustomization %s: %w", relative(opts.WorkingDir, root), fs.syntaxErr)
+			return nil, fmt.Errorf("build kustomization %s: %w", manifest.DisplayPath(opts.WorkingDir, root), fs.syntaxErr)
 		}
-		return nil, fmt.Errorf("build kustomization %s: %v: fix it so that `kustomize build` succeeds", relative(opts.WorkingDir, root), err)
+		return nil, fmt.Errorf("build kustomization %s: %v: fix it so that `kustomize build` succeeds", manifest.DisplayPath(opts.WorkingDir, root), err)
 	}
 	var objs []*object
 	for _, res := range resources.Resources() {
 		origin := fs.origin(res)
 		data, err := res.AsYAML()
 		if err != nil {
-			return nil, fmt.Errorf("build kustomization %s: %s: %w", relative(opts.WorkingDir, root), origin, err)
+			return nil, fmt.Errorf("build kustomization %s: %s: %w", manifest.DisplayPath(opts.WorkingDir, root), origin, err)
 		}
 		decoded, err := decodeObjects(origin, data, 1)
 		if err != nil {
-			return nil, fmt.Errorf("build kustomization %s: %w", relative(opts.WorkingDir, root), err)
+			return nil, fmt.Errorf("build kustomization %s: %w", manifest.DisplayPath(opts.WorkingDir, root), err)
 		}
 		for _, o := range decoded {
 			o.origin = origin
@@ -73,7 +73,7 @@ func loadKustomization(dir string, opts manifest.SourceOptions) (*manifest.Proje
 	for f := range fs.read {
 		files = append(files, f)
 	}
-	p.Files = absolute(files)
+	p.Files = manifest.AbsFiles(files)
 	return p, nil
 }
 
@@ -104,7 +104,7 @@ func (f *kustomizeFS) ReadFile(path string) ([]byte, error) {
 		return f.rewrite(abs, data), nil
 	}
 	if isYAML(path) && f.syntaxErr == nil {
-		if _, err := decodeObjects(relative(f.workingDir, abs), data, 1); err != nil {
+		if _, err := decodeObjects(manifest.DisplayPath(f.workingDir, abs), data, 1); err != nil {
 			f.syntaxErr = err
 		}
 	}
@@ -116,7 +116,7 @@ func (f *kustomizeFS) rewrite(path string, data []byte) []byte {
 	var k map[string]any
 	if err := yaml.Unmarshal(data, &k); err != nil {
 		if f.syntaxErr == nil {
-			f.syntaxErr = syntaxError(relative(f.workingDir, path), 1, err)
+			f.syntaxErr = syntaxError(manifest.DisplayPath(f.workingDir, path), 1, err)
 		}
 		return data
 	}
@@ -124,7 +124,7 @@ func (f *kustomizeFS) rewrite(path string, data []byte) []byte {
 		return data
 	}
 	dir := filepath.Dir(path)
-	name := relative(f.workingDir, path)
+	name := manifest.DisplayPath(f.workingDir, path)
 	for _, field := range []string{"resources", "bases", "components"} {
 		list, ok := k[field].([]any)
 		if !ok {
@@ -177,19 +177,19 @@ func remote(dir, entry string) bool {
 func (f *kustomizeFS) origin(res *resource.Resource) string {
 	o, err := res.GetOrigin()
 	if err != nil || o == nil {
-		return relative(f.workingDir, f.root)
+		return manifest.DisplayPath(f.workingDir, f.root)
 	}
 	if o.Repo != "" {
 		return o.Repo + "/" + o.Path
 	}
 	if o.Path == "" {
 		if o.ConfiguredIn != "" {
-			return relative(f.workingDir, filepath.Join(f.root, o.ConfiguredIn))
+			return manifest.DisplayPath(f.workingDir, filepath.Join(f.root, o.ConfiguredIn))
 		}
-		return relative(f.workingDir, f.root)
+		return manifest.DisplayPath(f.workingDir, f.root)
 	}
 	file := filepath.Join(f.root, o.Path)
-	name := relative(f.workingDir, file)
+	name := manifest.DisplayPath(f.workingDir, file)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return name

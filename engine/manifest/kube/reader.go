@@ -224,7 +224,7 @@ func (r *reader) project() (*manifest.Project, error) {
 // where names what was read, for errors.
 func (r *reader) where() string {
 	if r.opts.Path != "" {
-		return relative(r.opts.WorkingDir, r.opts.Path)
+		return manifest.DisplayPath(r.opts.WorkingDir, r.opts.Path)
 	}
 	var names []string
 	for _, o := range r.objs {

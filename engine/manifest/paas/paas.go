@@ -61,7 +61,7 @@ func locate(path, dir string) (file, format string, err error) {
 		return "", "", err
 	}
 	if !info.IsDir() {
-		format, err := detectFile(path, displayPath(dir, path))
+		format, err := detectFile(path, manifest.DisplayPath(dir, path))
 		if err != nil {
 			return "", "", err
 		}
@@ -72,7 +72,7 @@ func locate(path, dir string) (file, format string, err error) {
 		if st, err := os.Stat(f); err != nil || st.IsDir() {
 			continue
 		}
-		format, err := detectFile(f, displayPath(dir, f))
+		format, err := detectFile(f, manifest.DisplayPath(dir, f))
 		if err == nil {
 			return f, format, nil
 		}
@@ -181,7 +181,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 
 // fromData reads the spec file holds, data.
 func fromData(file string, data []byte, opts manifest.SourceOptions) (*manifest.Project, error) {
-	r := &reader{file: displayPath(opts.WorkingDir, file), taken: map[string]bool{}}
+	r := &reader{file: manifest.DisplayPath(opts.WorkingDir, file), taken: map[string]bool{}}
 	root, asJSON, err := parse(r.file, data)
 	if err != nil {
 		return nil, err
@@ -230,17 +230,6 @@ func fromData(file string, data []byte, opts manifest.SourceOptions) (*manifest.
 	}
 	slices.Sort(p.Unset)
 	return p, nil
-}
-
-// displayPath is file relative to dir when inside it, else absolute: how
-// Origin and messages name it.
-func displayPath(dir, file string) string {
-	if dir != "" {
-		if rel, err := filepath.Rel(dir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return filepath.ToSlash(rel)
-		}
-	}
-	return file
 }
 
 // reader collects one spec's services and warnings.

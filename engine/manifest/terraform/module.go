@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"github.com/parity-dev/parity/engine/manifest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,14 +182,7 @@ func (l *loader) line(r hcl.Range) string {
 }
 
 // rel is path relative to the working directory when inside it.
-func (l *loader) rel(path string) string {
-	if l.workDir != "" {
-		if r, err := filepath.Rel(l.workDir, path); err == nil && !strings.HasPrefix(r, "..") {
-			return filepath.ToSlash(r)
-		}
-	}
-	return path
-}
+func (l *loader) rel(path string) string { return manifest.DisplayPath(l.workDir, path) }
 
 // warn records a warning for the user, once.
 func (l *loader) warn(format string, args ...any) {

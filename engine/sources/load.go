@@ -68,8 +68,9 @@ func FormatOf(path string) (string, error) {
 		return "compose", nil
 	}
 	fi, err := os.Stat(path)
-	if err != nil {
-		// The Compose loader's guarded read says what is wrong with it.
+	if err != nil || (!fi.IsDir() && !fi.Mode().IsRegular()) {
+		// The Compose loader's guarded read says what is wrong with it
+		// (a FIFO would block a reader's detection forever).
 		return "compose", nil
 	}
 	for _, r := range readers {
@@ -245,7 +246,7 @@ func Candidates(dir string) []string {
 	var out []string
 	for _, name := range usualPlaces {
 		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); err != nil {
+		if fi, err := os.Stat(path); err != nil || (!fi.IsDir() && !fi.Mode().IsRegular()) {
 			continue
 		}
 		for _, r := range readers {

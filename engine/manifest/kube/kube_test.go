@@ -449,3 +449,47 @@ func TestCloudNativePGSamples(t *testing.T) {
 		wantWarning(t, p, "testdata/realworld/cnpg-pooler/cluster.yaml:", "database reports", "parity creates app")
 	})
 }
+
+// A secretGenerator's file kept out of the repository (s3.conf beside
+// s3.conf.example) does not stop the kustomization from being read.
+func TestKustomizeMissingGeneratorFile(t *testing.T) {
+	p := load(t, "testdata/realworld/crunchy-s3")
+	if db := svcNamed(t, p, "hippo-s3"); db.Image != "postgres:18" {
+		t.Errorf("hippo-s3 image = %q", db.Image)
+	}
+	wantWarning(t, p, "testdata/realworld/crunchy-s3/kustomization.yaml", "secretGenerator pgo-s3-creds reads s3.conf", "not there")
+	wantEnv(t, svcNamed(t, p, "backup-check"), map[string]string{"S3_CONF": "${PGO_S3_CREDS_S3_CONF}"})
+}
+
+// A generator keeps the sources that are there: its literals are read,
+// the missing env file's keys are not known.
+func TestKustomizeGeneratorPartlyMissing(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kustomization.yaml": "resources: [db.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=s3cret]\n  envs: [.env.secret]\n",
+		"db.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  template:
+    spec:
+      containers:
+        - name: db
+          image: postgres:16.3
+          env:
+            - name: POSTGRES_PASSWORD
+              valueFrom: {secretKeyRef: {name: db, key: password}}
+`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Load(context.Background(), manifest.SourceOptions{Path: dir, WorkingDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEnv(t, svcNamed(t, p, "db"), map[string]string{"POSTGRES_PASSWORD": "s3cret"})
+	wantWarning(t, p, "kustomization.yaml: secretGenerator db reads .env.secret", "its keys from them are not known")
+}

@@ -223,7 +223,11 @@ func (f *kustomizeFS) dropMissingSources(name, dir, field string, generators []a
 		if sources == 0 {
 			what = "the keys containers take from it are read as unset variables"
 		}
-		f.warnings = append(f.warnings, fmt.Sprintf("%s: %s %s reads %s, which is not there (kept out of the repository): %s; create it to have its values read", name, field, genName, strings.Join(missing, ", "), what))
+		isNot := "which is not there"
+		if len(missing) > 1 {
+			isNot = "which are not there"
+		}
+		f.warnings = append(f.warnings, fmt.Sprintf("%s: %s %s reads %s, %s (kept out of the repository): %s; create them to have their values read", name, field, genName, strings.Join(missing, ", "), isNot, what))
 		if sources > 0 {
 			kept = append(kept, g)
 		}

@@ -49,7 +49,11 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		return nil, fmt.Errorf("load helm chart %s: %w: fix Chart.yaml or the chart's files", name, err)
 	}
 	var warnings []string
-	if missing := missingDependencies(chrt); len(missing) > 0 {
+	if err := loadLocalDependencies(chrt, chartDir, name); err != nil {
+		return nil, err
+	}
+	missing := missingDependencies(chrt)
+	if len(missing) > 0 {
 		warnings = append(warnings, fmt.Sprintf("%s/Chart.yaml: dependencies %s are not in charts/ (parity downloads nothing): rendered without them; run `helm dependency build %s` to vendor them", name, strings.Join(missing, ", "), name))
 	}
 	files := []string{filepath.Join(chartDir, "Chart.yaml")}
@@ -72,13 +76,13 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	if release == "" {
 		release = chrt.Name()
 	}
-	first, err := render(chrt, vals, release, name)
+	first, err := render(chrt, vals, release, name, missing)
 	if err != nil {
 		return nil, err
 	}
 	// Rendered twice: a Secret value that changes is made at install time
 	// (randAlphaNum), not written in the chart.
-	second, err := render(chrt, vals, release, name)
+	second, err := render(chrt, vals, release, name, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +100,7 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 // its dependencies enabled by their conditions and tags, values coalesced
 // over the charts' own, default capabilities. Each template's output is a
 // Document named by its path under the chart directory.
-func render(chrt *chart.Chart, vals map[string]any, release, chartName string) ([]kube.Document, error) {
+func render(chrt *chart.Chart, vals map[string]any, release, chartName string, missing []string) ([]kube.Document, error) {
 	// ProcessDependencies edits the chart (disabled subcharts removed,
 	// import-values merged): work on a fresh copy each time.
 	c := *chrt
@@ -111,7 +115,7 @@ func render(chrt *chart.Chart, vals map[string]any, release, chartName string) (
 	}
 	out, err := engine.Render(&c, values)
 	if err != nil {
-		return nil, fmt.Errorf("render helm chart %s: %w: fix the template", chartName, err)
+		return nil, renderError(err, missing, chartName)
 	}
 	var docs []kube.Document
 	for _, key := range slices.Sorted(maps.Keys(out)) {
@@ -124,6 +128,43 @@ func render(chrt *chart.Chart, vals map[string]any, release, chartName string) (
 		docs = append(docs, kube.Document{Origin: chartName + "/" + rest, Data: []byte(out[key])})
 	}
 	return docs, nil
+}
+
+// loadLocalDependencies adds the dependencies Chart.yaml names with a
+// file:// repository that charts/ does not hold, from the directory it
+// names, as `helm dependency build` would copy them: a chart beside the
+// app's in the same repository needs nothing downloaded.
+func loadLocalDependencies(c *chart.Chart, chartDir, name string) error {
+	for _, d := range c.Metadata.Dependencies {
+		path, ok := strings.CutPrefix(d.Repository, "file://")
+		if !ok || slices.ContainsFunc(c.Dependencies(), func(sub *chart.Chart) bool { return sub.Name() == d.Name }) {
+			continue
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(chartDir, path)
+		}
+		sub, err := loader.Load(path)
+		if err != nil {
+			return fmt.Errorf("load helm chart %s: dependency %s (%s): %w: fix its repository in Chart.yaml", name, d.Name, d.Repository, err)
+		}
+		c.AddDependency(sub)
+	}
+	return nil
+}
+
+// renderError says how to fix a template that fails. When it fails on a
+// named template that is not defined and dependencies are missing, the
+// templates most likely call the dependency's helpers: vendoring them is
+// the fix, not editing the template.
+func renderError(err error, missing []string, name string) error {
+	if len(missing) == 0 || !strings.Contains(err.Error(), "no template ") {
+		return fmt.Errorf("render helm chart %s: %w: fix the template", name, err)
+	}
+	what := "dependency " + missing[0] + " is"
+	if len(missing) > 1 {
+		what = "dependencies " + strings.Join(missing, ", ") + " are"
+	}
+	return fmt.Errorf("render helm chart %s: %w: %s not in charts/ and the templates use it (parity downloads nothing): run `helm dependency build %s` and read the chart again", name, err, what, name)
 }
 
 // missingDependencies are the dependencies Chart.yaml lists that charts/

@@ -126,10 +126,13 @@ func TestErrors(t *testing.T) {
 		chart  string
 		values []string
 		want   []string
+		not    string // what the error must not say
 	}{
-		{"testdata/broken", nil, []string{"render helm chart testdata/broken", "deployment.yaml", "fix the template"}},
-		{"testdata/shop", []string{"testdata/missing.yaml"}, []string{"read helm values testdata/missing.yaml"}},
-		{"testdata/nochart", nil, []string{"load helm chart testdata/nochart"}},
+		{"testdata/broken", nil, []string{"render helm chart testdata/broken", "deployment.yaml", "fix the template"}, ""},
+		{"testdata/shop", []string{"testdata/missing.yaml"}, []string{"read helm values testdata/missing.yaml"}, ""},
+		{"testdata/nochart", nil, []string{"load helm chart testdata/nochart"}, ""},
+		// The templates call the missing dependency's: vendoring it is the fix.
+		{"testdata/keycloak", nil, []string{"render helm chart testdata/keycloak", "statefulset.yaml", "postgresql.name", "dependency postgresql is not in charts/", "helm dependency build testdata/keycloak"}, "fix the template"},
 	} {
 		_, err := Load(context.Background(), manifest.SourceOptions{Path: filepath.Join(wd, tc.chart), WorkingDir: wd, ValueFiles: tc.values})
 		if err == nil {
@@ -140,6 +143,9 @@ func TestErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %q lacks %q", tc.chart, err, w)
 			}
+		}
+		if tc.not != "" && strings.Contains(err.Error(), tc.not) {
+			t.Errorf("%s: error %q says %q", tc.chart, err, tc.not)
 		}
 	}
 }
@@ -185,5 +191,22 @@ func TestExample(t *testing.T) {
 	}
 	if got := show(app.Environment["REDIS_URL"]); got != "redis://shop-redis:6379/0" {
 		t.Errorf("REDIS_URL = %q", got)
+	}
+}
+
+// A dependency in a file:// repository is read from where it names.
+func TestLocalDependency(t *testing.T) {
+	p := load(t, "testdata/localdep")
+	pg := p.Service("localdep-postgresql")
+	if pg == nil || pg.Image != "docker.io/bitnami/postgresql:15.4.0-debian-11-r45" {
+		t.Fatalf("localdep-postgresql = %+v", pg)
+	}
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "not in charts/") {
+			t.Errorf("warning for a dependency read from its file:// repository: %s", w)
+		}
+	}
+	if web := p.Service("localdep-web"); web == nil || show(web.Environment["DB_HOST"]) != "localdep-postgresql" {
+		t.Errorf("localdep-web = %+v", web)
 	}
 }

@@ -394,3 +394,102 @@ func TestExample(t *testing.T) {
 	})
 	wantAliases(t, svcNamed(t, p, "redis"), "redis.default.svc.cluster.local")
 }
+
+// CloudNativePG's own samples, each read as production runs it.
+func TestCloudNativePGSamples(t *testing.T) {
+	t.Run("image catalog in the manifests", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-catalog")
+		db := svcNamed(t, p, "cluster-example")
+		if db.Image != "postgres:15" || db.Managed == nil || db.Managed.Version != "15" {
+			t.Errorf("cluster-example: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		for _, w := range p.Warnings {
+			if strings.Contains(w, "cluster-example names no spec.imageName") {
+				t.Errorf("warning for a cluster whose catalog names its image: %s", w)
+			}
+		}
+	})
+	t.Run("cluster image catalog in the manifests", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-cluster-catalog")
+		if db := svcNamed(t, p, "cluster-example"); db.Image != "postgres:18.6" {
+			t.Errorf("cluster-example: Image=%q", db.Image)
+		}
+	})
+	t.Run("image catalog installed elsewhere", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-catalog")
+		db := svcNamed(t, p, "cluster-shared-catalog")
+		if db.Image != "postgres:16" || db.Managed == nil || db.Managed.Version != "16" {
+			t.Errorf("cluster-shared-catalog: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		wantWarning(t, p, "testdata/realworld/cnpg-catalog/cluster-catalog-elsewhere.yaml:5", "ClusterImageCatalog postgresql", "major 16")
+	})
+	t.Run("postgis operand image", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-postgis/cluster-postgis.yaml")
+		db := svcNamed(t, p, "cluster-postgis")
+		if db.Image != "postgis/postgis:18-3.6" || db.Managed == nil || db.Managed.Version != "18.6" || !strings.Contains(db.Managed.Note, "PostGIS") {
+			t.Errorf("cluster-postgis: Image=%q Managed=%+v", db.Image, db.Managed)
+		}
+		if stacks.ForImage(db.Image) == nil {
+			t.Errorf("%s is not a backing service parity knows", db.Image)
+		}
+	})
+	t.Run("postgis extension image", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-postgis/postgis-example.yaml")
+		if db := svcNamed(t, p, "postgis-example"); db.Image != "postgis/postgis:18-3.6" {
+			t.Errorf("postgis-example: Image=%q", db.Image)
+		}
+	})
+	t.Run("pooler", func(t *testing.T) {
+		p := load(t, "testdata/realworld/cnpg-pooler")
+		db := svcNamed(t, p, "cluster-example")
+		wantAliases(t, db, "pooler-example-rw", "pooler-example-rw.default.svc.cluster.local", "cluster-example-rw")
+		if s := p.Service("pooler-example-rw"); s != nil {
+			t.Errorf("the pooler is a service of its own: %+v", s)
+		}
+		wantWarning(t, p, "testdata/realworld/cnpg-pooler/cluster.yaml:", "database reports", "parity creates app")
+	})
+}
+
+// A secretGenerator's file kept out of the repository (s3.conf beside
+// s3.conf.example) does not stop the kustomization from being read.
+func TestKustomizeMissingGeneratorFile(t *testing.T) {
+	p := load(t, "testdata/realworld/crunchy-s3")
+	if db := svcNamed(t, p, "hippo-s3"); db.Image != "postgres:18" {
+		t.Errorf("hippo-s3 image = %q", db.Image)
+	}
+	wantWarning(t, p, "testdata/realworld/crunchy-s3/kustomization.yaml", "secretGenerator pgo-s3-creds reads s3.conf", "not there")
+	wantEnv(t, svcNamed(t, p, "backup-check"), map[string]string{"S3_CONF": "${PGO_S3_CREDS_S3_CONF}"})
+}
+
+// A generator keeps the sources that are there: its literals are read,
+// the missing env file's keys are not known.
+func TestKustomizeGeneratorPartlyMissing(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"kustomization.yaml": "resources: [db.yaml]\nsecretGenerator:\n- name: db\n  literals: [password=s3cret]\n  envs: [.env.secret]\n",
+		"db.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  template:
+    spec:
+      containers:
+        - name: db
+          image: postgres:16.3
+          env:
+            - name: POSTGRES_PASSWORD
+              valueFrom: {secretKeyRef: {name: db, key: password}}
+`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Load(context.Background(), manifest.SourceOptions{Path: dir, WorkingDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEnv(t, svcNamed(t, p, "db"), map[string]string{"POSTGRES_PASSWORD": "s3cret"})
+	wantWarning(t, p, "kustomization.yaml: secretGenerator db reads .env.secret", "its keys from them are not known")
+}

@@ -141,6 +141,11 @@ func (f *kustomizeFS) rewrite(path string, data []byte) []byte {
 		}
 		k[field] = kept
 	}
+	for _, field := range []string{"secretGenerator", "configMapGenerator"} {
+		if list, ok := k[field].([]any); ok {
+			k[field] = f.dropMissingSources(name, dir, field, list)
+		}
+	}
 	for _, field := range []string{"helmCharts", "helmChartInflationGenerator"} {
 		if _, ok := k[field]; ok {
 			delete(k, field)
@@ -156,6 +161,78 @@ func (f *kustomizeFS) rewrite(path string, data []byte) []byte {
 		return data
 	}
 	return out
+}
+
+// dropMissingSources leaves out the files a generator reads that are not
+// there: credentials files are kept out of git (s3.conf beside a committed
+// s3.conf.example), and kustomize fails on them. A generator left with no
+// source is left out whole, so the Secret or ConfigMap is one the
+// manifests lack and the keys containers take from it are unset
+// variables, as for a sealed secret.
+func (f *kustomizeFS) dropMissingSources(name, dir, field string, generators []any) []any {
+	exists := func(entry string) bool {
+		_, path, ok := strings.Cut(entry, "=")
+		if !ok {
+			path = entry
+		}
+		_, err := os.Stat(filepath.Join(dir, path))
+		return err == nil
+	}
+	kept := generators[:0:0]
+	for _, g := range generators {
+		gen, ok := g.(map[string]any)
+		if !ok {
+			kept = append(kept, g)
+			continue
+		}
+		var missing []string
+		sources := 0
+		for _, key := range []string{"files", "envs"} {
+			list, ok := gen[key].([]any)
+			if !ok {
+				continue
+			}
+			var present []any
+			for _, item := range list {
+				if s, ok := item.(string); ok && !exists(s) {
+					missing = append(missing, s)
+					continue
+				}
+				present = append(present, item)
+			}
+			gen[key] = present
+			sources += len(present)
+		}
+		if env, ok := gen["env"].(string); ok {
+			if exists(env) {
+				sources++
+			} else {
+				missing = append(missing, env)
+				delete(gen, "env")
+			}
+		}
+		if lits, ok := gen["literals"].([]any); ok {
+			sources += len(lits)
+		}
+		if len(missing) == 0 {
+			kept = append(kept, g)
+			continue
+		}
+		genName, _ := gen["name"].(string)
+		what := "its keys from them are not known"
+		if sources == 0 {
+			what = "the keys containers take from it are read as unset variables"
+		}
+		isNot := "which is not there"
+		if len(missing) > 1 {
+			isNot = "which are not there"
+		}
+		f.warnings = append(f.warnings, fmt.Sprintf("%s: %s %s reads %s, %s (kept out of the repository): %s; create them to have their values read", name, field, genName, strings.Join(missing, ", "), isNot, what))
+		if sources > 0 {
+			kept = append(kept, g)
+		}
+	}
+	return kept
 }
 
 // remote reports whether a kustomization entry names something kustomize

@@ -19,7 +19,7 @@ import (
 func (r *reader) readOperators() {
 	for _, o := range r.objs {
 		switch {
-		case o.Kind == "Cluster" && o.group() == "postgresql.cnpg.io":
+		case o.Kind == "Cluster" && o.group() == cnpgGroup:
 			r.readCNPG(o)
 		case o.Kind == "postgresql" && o.group() == "acid.zalan.do":
 			r.readZalando(o)
@@ -146,13 +146,19 @@ func versionFromImage(image string) string {
 }
 
 // readCNPG reads a CloudNativePG Cluster: it runs spec.imageName (else
-// the operator's default, its newest PostgreSQL), creates the database
+// its image catalog's image, else the operator's default, its newest
+// PostgreSQL), with PostGIS when the image or an extension brings it;
+// creates the database
 // and owner of bootstrap.initdb, the Secret <cluster>-app and the
 // Services <cluster>-rw, -ro and -r.
 func (r *reader) readCNPG(o *object) {
 	var c struct {
 		Spec struct {
-			ImageName string `yaml:"imageName"`
+			ImageName       string        `yaml:"imageName"`
+			ImageCatalogRef *cnpgImageRef `yaml:"imageCatalogRef"`
+			PostgreSQL      struct {
+				Extensions []cnpgExtension `yaml:"extensions"`
+			} `yaml:"postgresql"`
 			Bootstrap struct {
 				InitDB struct {
 					Database string `yaml:"database"`
@@ -171,6 +177,8 @@ func (r *reader) readCNPG(o *object) {
 	name, ns := o.Metadata.Name, o.namespace()
 	version := versionFromImage(c.Spec.ImageName)
 	switch {
+	case c.Spec.ImageName == "" && c.Spec.ImageCatalogRef != nil:
+		c.Spec.ImageName, version = r.catalogVersion(o, c.Spec.ImageCatalogRef)
 	case c.Spec.ImageName == "":
 		r.warnf("%s: Cluster %s names no spec.imageName: the operator runs its default image, whose version depends on the operator's; parity runs the newest postgres: pin spec.imageName", o.origin, name)
 	case version == "":
@@ -192,6 +200,10 @@ func (r *reader) readCNPG(o *object) {
 	if s == nil {
 		return
 	}
+	if postgis, ok := postgisVersion(c.Spec.ImageName, c.Spec.PostgreSQL.Extensions); ok {
+		r.usePostGIS(o, s, version, postgis)
+	}
+	r.readCNPGCompanions(o, s, db)
 	for _, suffix := range []string{"-rw", "-ro", "-r"} {
 		s.Aliases = append(s.Aliases, dnsNames(name+suffix, ns)...)
 	}

@@ -238,7 +238,8 @@ func Discover(workingDir string, environ map[string]string, cfg *manifest.Config
 }
 
 // usualPlaces are where teams keep production's description besides Compose.
-var usualPlaces = []string{"render.yaml", ".do/app.yaml", ".do", "app.json", "terraform", "infra", "deploy", "k8s", "kubernetes", "charts", "helm"}
+var usualPlaces = []string{"render.yaml", ".do/app.yaml", ".do", "app.json", "terraform", "infra", "deploy", "deploy/k8s", "deploy/kubernetes", "deploy/terraform",
+	"k8s", "kubernetes", "kubernetes-manifests", "k8s-specifications", "manifests", "charts", "helm"}
 
 // Candidates lists the production sources other than Compose in dir's
 // usual places, in the order tried, each as an absolute path.

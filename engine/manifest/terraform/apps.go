@@ -157,8 +157,8 @@ func jsonScalar(v any) cty.Value {
 }
 
 // containersOf reads containers written as blocks (Cloud Run, Kubernetes),
-// each with env blocks of name and value, or a secret reference in secretAttr.
-func containersOf(list cty.Value, fallback, secretAttr string) []container {
+// each with env blocks of name and value, or a secret reference in refAttr.
+func containersOf(list cty.Value, fallback, refAttr string) []container {
 	var cs []container
 	for i, c := range elems(list) {
 		name, _ := str(get(c, "name"))
@@ -172,7 +172,7 @@ func containersOf(list cty.Value, fallback, secretAttr string) []container {
 		for _, en := range elems(get(c, "env")) {
 			n, _ := str(get(en, "name"))
 			entry := envEntry{name: n, value: get(en, "value")}
-			if ref := get(en, secretAttr); isSet(ref) && len(elems(ref)) > 0 {
+			if ref := get(en, refAttr); isSet(ref) && len(elems(ref)) > 0 {
 				entry.secret = true
 				entry.ref = secretRefName(get(ref, 0))
 			}
@@ -246,9 +246,9 @@ func (e *evaluator) secretStoreValue(ref string) (manifest.Value, bool) {
 				var holder cty.Value
 				switch {
 				case o.r.typ == "aws_secretsmanager_secret_version" && !o.r.data && stringOr(get(o.val, "secret_id")) == id:
-					holder = get(o.val, "secret_string")
+					holder = secretAttr(o.val, "secret_string")
 				case o.r.typ == "aws_ssm_parameter" && !o.r.data && localID(o) == id:
-					holder = get(o.val, "value")
+					holder = secretAttr(o.val, "value")
 				default:
 					continue
 				}

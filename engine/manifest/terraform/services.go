@@ -323,13 +323,13 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			}
 		}
 		if r.typ == "aws_db_instance" {
-			user, password, database = get(w, "username"), get(w, "password"), get(w, "db_name")
+			user, password, database = get(w, "username"), secretAttr(w, "password"), get(w, "db_name")
 		} else {
-			user, password, database = get(w, "master_username"), get(w, "master_password"), get(w, "database_name")
+			user, password, database = get(w, "master_username"), secretAttr(w, "master_password"), get(w, "database_name")
 		}
 	case "aws_docdb_cluster":
 		set(cmpOr(written("engine"), "docdb"), written("engine_version"), "docdb", written("engine_version"))
-		user, password = get(w, "master_username"), get(w, "master_password")
+		user, password = get(w, "master_username"), secretAttr(w, "master_password")
 	case "aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_elasticache_serverless_cache":
 		if r.typ == "aws_elasticache_cluster" && isSet(get(w, "replication_group_id")) {
 			return manifest.Service{}, false // a member of a replication group, which is the service
@@ -370,7 +370,7 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		dv := written("database_version")
 		set(dv, "", "", dv)
 		user, password, database = e.linked(inst, "google_sql_user", "google_sql_database", "instance", written("name"))
-		if root := get(w, "root_password"); isSet(root) && !isSet(password) {
+		if root := secretAttr(w, "root_password"); isSet(root) && !isSet(password) {
 			password = root
 		}
 	case "google_redis_instance":
@@ -386,7 +386,7 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			engine, dbType = "mysql", "azurerm_mysql_flexible_database"
 		}
 		set(engine, written("version"), engine, written("version"))
-		user, password = get(w, "administrator_login"), get(w, "administrator_password")
+		user, password = get(w, "administrator_login"), secretAttr(w, "administrator_password")
 		_, _, database = e.linked(inst, "", dbType, "server_id", localID(inst))
 	case "azurerm_redis_cache":
 		set("redis", written("redis_version"), "redis", written("redis_version"))
@@ -486,6 +486,17 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 	return svc, true
 }
 
+// secretAttr is a secret attribute, or its write-only form (password_wo,
+// Terraform 1.11 and AWS provider 5.x): the write-only one is never kept in
+// state, and modules such as terraform-aws-modules/rds pass the password
+// only that way when they do not let RDS manage it.
+func secretAttr(w cty.Value, name string) cty.Value {
+	if v := get(w, name); isSet(v) {
+		return v
+	}
+	return get(w, name+"_wo")
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -569,7 +580,7 @@ func (e *evaluator) linked(inst *instance, userType, dbType, attr, want string) 
 	slices.SortFunc(users, byAddr)
 	slices.SortFunc(dbs, byAddr)
 	if len(users) > 0 {
-		user, password = get(users[0].val, "name"), get(users[0].val, "password")
+		user, password = get(users[0].val, "name"), secretAttr(users[0].val, "password")
 	}
 	if len(dbs) > 0 {
 		database = get(dbs[0].val, "name")

@@ -450,6 +450,8 @@ func TestLoadErrors(t *testing.T) {
 		{"hcl syntax error", "syntax", nil, "syntax/main.tf:3:20: invalid expression: Expected the start of an expression"},
 		{"json syntax error", "json-syntax", nil, "json-syntax/main.tf.json:1:64: trailing comma in object"},
 		{"no backing service", "none", nil, "no backing service found in none: parity reads aws_db_instance, aws_docdb_cluster,"},
+		{"no backing service, saying which module was not read", "none-remote", nil, `while reading it:
+  none-remote/main.tf:3: module "db" comes from terraform-aws-modules/rds/aws, which parity does not download`},
 		{"missing var-file", "tfvars", []string{"missing.tfvars"}, "terraform variable file missing.tfvars does not exist"},
 		{"tfvars syntax error", "tfvars", []string{"bad.tfvars"}, "bad.tfvars:1:5: invalid expression"},
 		{"tfvars reference", "tfvars", []string{"reference.tfvars"}, "reference.tfvars:1:5: variables not allowed"},
@@ -459,7 +461,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load error = %v, want one containing %q", err, tc.want)
 			}
-			if tc.dir == "none" && !errors.Is(err, ErrNoBackingService) {
+			if strings.HasPrefix(tc.dir, "none") && !errors.Is(err, ErrNoBackingService) {
 				t.Errorf("error %v is not ErrNoBackingService", err)
 			}
 		})
@@ -546,6 +548,27 @@ func TestLoadRealWorld(t *testing.T) {
 			}},
 		},
 		unset: []string{"RANDOM_PASSWORD_REDIS"},
+		quiet: true,
+	}, {
+		name: "terraform-aws-rds blue-green: the module's own db_instance call inside it, write-only passwords",
+		dir:  "real-rds-nested",
+		services: map[string]wantService{
+			// Named after the root's module blocks, not the inner "db_instance" call.
+			"postgres": {
+				image: "postgres:17.6",
+				env: map[string]string{"POSTGRES_USER": "blue_green_example_postgresql", "POSTGRES_DB": "blueGreenExamplePostgresql",
+					"POSTGRES_PASSWORD": "UberSecretPassword"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "17.6"},
+				origin:  "real-rds-nested/rds/modules/db_instance/main.tf:55",
+			},
+			"mysql": {
+				image: "mysql:8.0.43",
+				env: map[string]string{"MYSQL_USER": "blue_green_example_mysql", "MYSQL_DATABASE": "blueGreenExampleMysql",
+					"MYSQL_PASSWORD": "${RANDOM_PASSWORD_MYSQL}", "MYSQL_ROOT_PASSWORD": "${RANDOM_PASSWORD_MYSQL}"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "mysql", Version: "8.0.43"},
+			},
+		},
+		unset: []string{"RANDOM_PASSWORD_MYSQL"},
 		quiet: true,
 	}})
 }

@@ -124,6 +124,8 @@ func (e *evaluator) ecsContainers(inst *instance) []container {
 			Name      string `json:"name"`
 			ValueFrom string `json:"valueFrom"`
 		} `json:"secrets"`
+		// FirelensConfiguration marks the task's log router (aws-for-fluent-bit).
+		FirelensConfiguration any `json:"firelensConfiguration"`
 	}
 	if err := json.Unmarshal([]byte(raw), &defs); err != nil {
 		e.l.warn("%s: container_definitions of %s is not a JSON list of containers (%v); the task's containers are not read", e.l.line(inst.r.defRange), inst.r.addr(), err)
@@ -131,6 +133,9 @@ func (e *evaluator) ecsContainers(inst *instance) []container {
 	}
 	var cs []container
 	for _, d := range defs {
+		if d.FirelensConfiguration != nil {
+			continue // a sidecar shipping the app's logs, not the team's code
+		}
 		c := container{name: cmpOr(d.Name, inst.name), image: jsonScalar(d.Image)}
 		for _, en := range d.Environment {
 			c.env = append(c.env, envEntry{name: en.Name, value: jsonScalar(en.Value)})

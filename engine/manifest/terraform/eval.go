@@ -548,22 +548,28 @@ func moduleVars(m *module, inputs map[string]cty.Value) cty.Value {
 				}
 			}
 		}
-		vals[v.name] = conform(val, v.typ)
+		vals[v.name] = v.conform(val)
 	}
 	return cty.ObjectVal(vals)
 }
 
-// conform converts v to a variable's type constraint as Terraform does,
-// keeping v as it is when it does not convert (a token standing for an
-// unset number).
-func conform(v cty.Value, ty cty.Type) cty.Value {
-	if ty == cty.DynamicPseudoType || v.IsNull() || !v.IsWhollyKnown() {
-		return v
+// conform converts val to the variable's type constraint as Terraform
+// does: optional attributes' defaults first, then the conversion, which
+// adds the optional attributes not given as null. Modules such as
+// terraform-aws-modules/ecs filter their inputs on such attributes
+// (`if v.create`), so without them a whole for_each is lost. A value that
+// does not convert (a token standing for an unset number) is kept as it is.
+func (v *variable) conform(val cty.Value) cty.Value {
+	if v.typ == cty.DynamicPseudoType || val.IsNull() || !val.IsKnown() {
+		return val
 	}
-	if c, err := convert.Convert(v, ty); err == nil {
+	if v.defaults != nil {
+		val = v.defaults.Apply(val)
+	}
+	if c, err := convert.Convert(val, v.typ); err == nil {
 		return c
 	}
-	return v
+	return val
 }
 
 func (s *scope) warn(format string, args ...any) {

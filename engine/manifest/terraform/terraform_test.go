@@ -570,6 +570,24 @@ func TestLoadRealWorld(t *testing.T) {
 		},
 		unset: []string{"RANDOM_PASSWORD_MYSQL"},
 		quiet: true,
+	}, {
+		// The containers come through the module's optional(bool, true)
+		// filter, its length(merge(...)) of objects, and jsonencode of a for;
+		// the FireLens log router is not the app.
+		name: "terraform-aws-ecs fargate: container definitions through the service and container-definition modules",
+		dir:  "real-ecs-module",
+		services: map[string]wantService{
+			"db": {
+				image:   "postgres:16.3",
+				env:     map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "${DB_MASTER_PASSWORD}"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "16.3"},
+			},
+			"ecsdemo-frontend": {app: true, image: "public.ecr.aws/aws-containers/ecsdemo-frontend:776fd50",
+				env:    map[string]string{"DB_HOST": "db", "DB_PASSWORD": "${DB_MASTER_PASSWORD}"},
+				origin: "real-ecs-module/modules/service/main.tf:78"},
+		},
+		unset: []string{"DB_MASTER_PASSWORD"},
+		quiet: true,
 	}})
 }
 

@@ -37,13 +37,13 @@ type module struct {
 
 // variable is a variable block: its default and its type constraint.
 type variable struct {
-	name    string
-	def     hcl.Expression // nil without a default
-	typ     cty.Type       // cty.DynamicPseudoType without a type
+	name string
+	def  hcl.Expression // nil without a default
+	typ  cty.Type       // cty.DynamicPseudoType without a type
 	// defaults are the type's optional(type, default) attribute defaults, nil without any.
 	defaults *typeexpr.Defaults
-	defRng  hcl.Range
-	isPrime bool // the type is a string, number or bool (or unset): TF_VAR_ values are taken as text
+	defRng   hcl.Range
+	isPrime  bool // the type is a string, number or bool (or unset): TF_VAR_ values are taken as text
 }
 
 // resource is a resource or data block.

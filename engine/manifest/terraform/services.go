@@ -30,6 +30,9 @@ var backingTypes = map[string]string{
 	"azurerm_postgresql_flexible_server": "azure-postgres",
 	"azurerm_mysql_flexible_server":      "azure-mysql",
 	"azurerm_redis_cache":                "azure-redis",
+	"azurerm_postgresql_server":          "azure-postgres-single",
+	"azurerm_mysql_server":               "azure-mysql-single",
+	"azurerm_mariadb_server":             "azure-mariadb",
 	"digitalocean_database_cluster":      "do",
 }
 
@@ -53,7 +56,7 @@ var unsupportedTypes = map[string]bool{
 	"google_spanner_instance": true, "google_bigtable_instance": true, "google_firestore_database": true,
 	"google_pubsub_topic": true, "google_storage_bucket": true, "google_alloydb_cluster": true,
 	"azurerm_cosmosdb_account": true, "azurerm_mssql_server": true, "azurerm_servicebus_namespace": true,
-	"azurerm_storage_account": true, "azurerm_postgresql_server": true, "azurerm_mysql_server": true,
+	"azurerm_storage_account": true,
 	"digitalocean_spaces_bucket": true,
 }
 
@@ -84,7 +87,10 @@ func defaultPort(engine string) int {
 // complete adds to a resource instance's written attributes the computed
 // ones that parity knows: addresses and endpoints name the local service,
 // ports are the upstream image's, and secrets production generates are
-// tokens of unset variables. Attributes written in the configuration win.
+// tokens of unset variables. Attributes written in the configuration win,
+// unless what is written is only known after apply (a server named
+// "pg-${random_id.x.hex}"): the local name then stands for it, so the
+// resources that name the server by it still find it.
 func (e *evaluator) complete(inst *instance, obj cty.Value) cty.Value {
 	add := e.computed(inst, obj)
 	if len(add) == 0 {
@@ -95,7 +101,7 @@ func (e *evaluator) complete(inst *instance, obj cty.Value) cty.Value {
 		m = map[string]cty.Value{}
 	}
 	for k, v := range add {
-		if old, ok := m[k]; !ok || old.IsNull() {
+		if old, ok := m[k]; !ok || old.IsNull() || !old.IsKnown() {
 			m[k] = v
 		}
 	}
@@ -229,6 +235,9 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 			out["auth_string"] = text(e.secrets.token(inst.secretName("memorystore", "auth")))
 		}
 	case "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server":
+		out = map[string]cty.Value{"fqdn": text(n), "id": id, "name": text(n)}
+	case "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server":
+		// Single servers: databases name their server by name, not id.
 		out = map[string]cty.Value{"fqdn": text(n), "id": id, "name": text(n)}
 	case "azurerm_redis_cache":
 		key := e.secrets.token(inst.secretName("azure", "redis", "key"))
@@ -388,6 +397,17 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		set(engine, written("version"), engine, written("version"))
 		user, password = get(w, "administrator_login"), secretAttr(w, "administrator_password")
 		_, _, database = e.linked(inst, "", dbType, "server_id", localID(inst))
+	case "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server":
+		// Azure Database single servers, retired in 2025 but still described
+		// by many configurations: the same engines as flexible servers.
+		engine := strings.TrimSuffix(strings.TrimPrefix(r.typ, "azurerm_"), "_server")
+		dbType := "azurerm_" + engine + "_database"
+		if engine == "postgresql" {
+			engine = "postgres"
+		}
+		set(engine, written("version"), engine, written("version"))
+		user, password = get(w, "administrator_login"), secretAttr(w, "administrator_login_password")
+		_, _, database = e.linked(inst, "", dbType, "server_name", written("name"))
 	case "azurerm_redis_cache":
 		set("redis", written("redis_version"), "redis", written("redis_version"))
 		redisAuth = get(w, "primary_access_key")

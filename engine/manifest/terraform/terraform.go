@@ -121,6 +121,9 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 			l.warn("%s", w)
 		}
 	}
+	if list := e.unsupported(); list != "" {
+		l.warn("parity does not run these resource types, so they have no local service: %s", list)
+	}
 	if !slices.ContainsFunc(p.Services, func(s manifest.Service) bool { return !s.App }) {
 		err := fmt.Errorf("%w in %s: parity reads %s (see README)", ErrNoBackingService, l.rel(dir), strings.Join(BackingTypes(), ", "))
 		if len(l.warnings) > 0 {
@@ -129,9 +132,6 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 			err = fmt.Errorf("%w; while reading it:\n  %s", err, strings.Join(l.warnings, "\n  "))
 		}
 		return nil, err
-	}
-	if list := e.unsupported(); list != "" {
-		l.warn("parity does not run these resource types, so they have no local service: %s", list)
 	}
 	p.Warnings = l.warnings
 	p.Unset = unsetVars(p.Services)

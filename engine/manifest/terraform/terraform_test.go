@@ -450,6 +450,7 @@ func TestLoadErrors(t *testing.T) {
 		{"hcl syntax error", "syntax", nil, "syntax/main.tf:3:20: invalid expression: Expected the start of an expression"},
 		{"json syntax error", "json-syntax", nil, "json-syntax/main.tf.json:1:64: trailing comma in object"},
 		{"no backing service", "none", nil, "no backing service found in none: parity reads aws_db_instance, aws_docdb_cluster,"},
+		{"no backing service, saying which resources parity does not run", "none", nil, "while reading it:\n  parity does not run these resource types, so they have no local service: aws_s3_bucket (none/main.tf:1)"},
 		{"no backing service, saying which module was not read", "none-remote", nil, `while reading it:
   none-remote/main.tf:3: module "db" comes from terraform-aws-modules/rds/aws, which parity does not download`},
 		{"missing var-file", "tfvars", []string{"missing.tfvars"}, "terraform variable file missing.tfvars does not exist"},
@@ -587,6 +588,20 @@ func TestLoadRealWorld(t *testing.T) {
 				origin: "real-ecs-module/modules/service/main.tf:78"},
 		},
 		unset: []string{"DB_MASTER_PASSWORD"},
+		quiet: true,
+	}, {
+		// The database names its server by a name only known after apply.
+		name: "Azure/terraform-azurerm-postgresql: a single server and its database",
+		dir:  "real-azure-single",
+		services: map[string]wantService{
+			"server": {
+				image:   "postgres:11",
+				env:     map[string]string{"POSTGRES_USER": "login", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_PASSWORD}", "POSTGRES_DB": "app"},
+				managed: &manifest.Managed{Provider: "azurerm_postgresql_server", Engine: "postgres", Version: "11"},
+				origin:  "real-azure-single/module/main.tf:26",
+			},
+		},
+		unset: []string{"RANDOM_PASSWORD_PASSWORD"},
 		quiet: true,
 	}})
 }

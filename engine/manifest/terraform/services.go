@@ -56,7 +56,7 @@ var unsupportedTypes = map[string]bool{
 	"google_spanner_instance": true, "google_bigtable_instance": true, "google_firestore_database": true,
 	"google_pubsub_topic": true, "google_storage_bucket": true, "google_alloydb_cluster": true,
 	"azurerm_cosmosdb_account": true, "azurerm_mssql_server": true, "azurerm_servicebus_namespace": true,
-	"azurerm_storage_account": true,
+	"azurerm_storage_account":    true,
 	"digitalocean_spaces_bucket": true,
 }
 

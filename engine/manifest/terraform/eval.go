@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -63,12 +64,15 @@ type resState struct {
 
 // instance is one instance of a resource (count and for_each make several).
 type instance struct {
-	r     *resource
-	s     *scope
-	key   cty.Value // cty.NilVal for a resource without count or for_each
-	name  string    // the service name when the resource is one
-	val   cty.Value // its attributes as written, and the computed ones parity knows
-	diags map[string]*hcl.Diagnostic
+	r   *resource
+	s   *scope
+	key cty.Value // cty.NilVal for a resource without count or for_each
+	// keyName is the key as names carry it: "" for neither, and for a
+	// count of 1 (`count = var.create ? 1 : 0`), which keeps its own name.
+	keyName string
+	name    string    // the service name when the resource is one
+	val     cty.Value // its attributes as written, and the computed ones parity knows
+	diags   map[string]*hcl.Diagnostic
 }
 
 type callState struct {
@@ -303,7 +307,7 @@ func (s *scope) evalResource(ctx *hcl.EvalContext, r *resource) *resState {
 	st := &resState{}
 	keys := s.keys(ctx, r.count, r.forEach, r.defRange, r.addr())
 	for _, k := range keys {
-		inst := &instance{r: r, s: s, key: k.key, diags: map[string]*hcl.Diagnostic{}}
+		inst := &instance{r: r, s: s, key: k.key, keyName: strings.TrimPrefix(k.suffix, "_"), diags: map[string]*hcl.Diagnostic{}}
 		inst.name = serviceName(cmpOr(s.e.names[r], r.name) + s.suffix + k.suffix)
 		obj := s.evalBody(withKey(ctx, k, r.forEach != nil), r.body, true, inst.diags)
 		inst.val = withUnknown(s.e.complete(inst, obj), s.m.refs[r.addr()])

@@ -129,8 +129,8 @@ func (inst *instance) secretName(what ...string) string {
 	parts := append([]string{}, what...)
 	parts = append(parts, inst.s.path...)
 	parts = append(parts, inst.r.name)
-	if s, ok := str(inst.key); ok && inst.key != cty.NilVal {
-		parts = append(parts, s)
+	if inst.keyName != "" {
+		parts = append(parts, inst.keyName)
 	}
 	return envName(parts...)
 }
@@ -442,6 +442,9 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			l.warn("%s; parity runs the newest image of %s (pin one for %q in parity.yaml)", inst.explain(attr), cmpOr(spec.mapEngine, "the engine"), inst.name)
 		}
 	}
+	if !e.withoutUnset(inst, &spec) {
+		return manifest.Service{}, false
+	}
 	img, err := stacks.MapManaged(spec.mapEngine, spec.mapVersion)
 	if err != nil {
 		l.warn("%s: %s: %v; not run (pin an image for %q in parity.yaml)", l.line(r.defRange), r.addr(), err, inst.name)
@@ -505,6 +508,46 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 	}
 	return svc, true
 }
+
+// withoutUnset takes out of spec the variables nothing sets here (a root
+// variable without a default, as modules take database_version): the
+// engine a Cloud SQL version names is kept, the version is left to
+// MapManaged's default, and a warning names the variable. It reports false
+// (with a warning) when the engine itself is such a variable.
+func (e *evaluator) withoutUnset(inst *instance, spec *engineSpec) bool {
+	strip := e.secrets.strip
+	where := e.l.line(inst.r.defRange)
+	engine, engineVars := strip(spec.mapEngine)
+	if len(engineVars) > 0 {
+		e.l.warn("%s: the engine of %s is %s, which nothing sets here (no default, .tfvars file or environment variable); not run (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+			where, inst.r.addr(), strings.Join(engineVars, ", "), inst.name)
+		return false
+	}
+	version, versionVars := strip(spec.mapVersion)
+	if len(versionVars) == 0 {
+		return true
+	}
+	// Cloud SQL's "POSTGRES_${var.version}" still names the engine.
+	if named := strings.TrimRight(version, "_"); engine == "" && prefixEngine.MatchString(named) {
+		engine = strings.ToLower(named)
+	}
+	if engine == "" {
+		// Cloud SQL's database_version = var.database_version names both.
+		e.l.warn("%s: the engine and version of %s are %s, which nothing sets here (no default, .tfvars file or environment variable); not run (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+			where, inst.r.addr(), strings.Join(versionVars, ", "), inst.name)
+		return false
+	}
+	spec.mapEngine, spec.mapVersion = engine, ""
+	managedEngine, _ := strip(spec.managed.Engine)
+	spec.managed.Engine = cmpOr(strings.TrimRight(managedEngine, "_"), engine)
+	spec.managed.Version = ""
+	e.l.warn("%s: the version of %s is %s, which nothing sets here (no default, .tfvars file or environment variable); parity runs the newest image of %s (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+		where, inst.r.addr(), strings.Join(versionVars, ", "), cmpOr(engine, "the engine"), inst.name)
+	return true
+}
+
+// prefixEngine is the engine part of a Cloud SQL or Memorystore version.
+var prefixEngine = regexp.MustCompile(`(?i)^(postgres|mysql|sqlserver|redis|valkey|memcache)$`)
 
 // secretAttr is a secret attribute, or its write-only form (password_wo,
 // Terraform 1.11 and AWS provider 5.x): the write-only one is never kept in

@@ -603,6 +603,29 @@ func TestLoadRealWorld(t *testing.T) {
 		},
 		unset: []string{"RANDOM_PASSWORD_PASSWORD"},
 		quiet: true,
+	}, {
+		name:    "terraform-google-sql-db postgresql: database_version set",
+		dir:     "real-cloudsql-module",
+		environ: map[string]string{"TF_VAR_database_version": "POSTGRES_15", "TF_VAR_name": "main"},
+		services: map[string]wantService{"default": {
+			image:   mapped(t, "", "POSTGRES_15"),
+			env:     map[string]string{"POSTGRES_USER": "default", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_USER_PASSWORD}", "POSTGRES_DB": "default"},
+			managed: &manifest.Managed{Provider: "google_sql_database_instance", Engine: "POSTGRES_15", Note: noteOf(t, "", "POSTGRES_15")},
+		}},
+		quiet: true,
+	}, {
+		// substr and replace cut the variable's token apart; neither it nor
+		// its pieces may reach the version or a message.
+		name:    "terraform-google-sql-db postgresql: database_version unset",
+		dir:     "real-cloudsql-module",
+		environ: map[string]string{"TF_VAR_name": "main"},
+		services: map[string]wantService{"default": {
+			image:   mapped(t, "postgres", ""),
+			env:     map[string]string{"POSTGRES_USER": "default", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_USER_PASSWORD}", "POSTGRES_DB": "default"},
+			managed: &manifest.Managed{Provider: "google_sql_database_instance", Engine: "POSTGRES", Note: noteOf(t, "postgres", "")},
+		}},
+		warnings: []string{`real-cloudsql-module/main.tf:34: the version of google_sql_database_instance.default is TF_VAR_database_version, which nothing sets here`},
+		quiet:    true,
 	}})
 }
 

@@ -165,6 +165,26 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 		case "aws_secretsmanager_secret_version", "google_secret_manager_secret_version", "aws_ssm_parameter":
 			field := map[string]string{"aws_secretsmanager_secret_version": "secret_string", "google_secret_manager_secret_version": "secret_data", "aws_ssm_parameter": "value"}[r.typ]
 			return map[string]cty.Value{field: text(e.secrets.token(inst.secretName("secret")))}
+		case "template_file":
+			// The template provider's data source, as older ECS task
+			// definitions render their container definitions: a var only
+			// known after apply (an ECR URL, an IAM key) hides only the
+			// entries that use it.
+			tpl, ok := written("template")
+			if !ok {
+				return nil
+			}
+			v, err := e.renderTemplate(tpl, r.addr(), knownOrMarker(get(w, "vars")), inst.s.m.dir)
+			if err != nil {
+				return nil
+			}
+			return map[string]cty.Value{"rendered": v}
+		case "aws_db_instance", "aws_rds_cluster":
+			// A lookup of a database this configuration creates is that database.
+			attr := map[string]string{"aws_db_instance": "db_instance_identifier", "aws_rds_cluster": "cluster_identifier"}[r.typ]
+			if want, ok := written(attr); ok {
+				return e.lookup(r.typ, want)
+			}
 		}
 		return nil
 	}
@@ -269,6 +289,30 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 		return nil
 	}
 	return out
+}
+
+// lookup is the attributes of the managed resource of type typ whose id or
+// identifier is want, as a data source reading it would see them.
+func (e *evaluator) lookup(typ, want string) map[string]cty.Value {
+	for _, s := range e.scopes {
+		for r, st := range s.res {
+			if r.data || r.typ != typ {
+				continue
+			}
+			for _, o := range st.insts {
+				id, _ := str(get(o.val, "id"))
+				ident, _ := str(get(o.val, "identifier"))
+				cluster, _ := str(get(o.val, "cluster_identifier"))
+				if want != id && want != ident && want != cluster {
+					continue
+				}
+				if o.val.IsKnown() && !o.val.IsNull() && o.val.Type().IsObjectType() {
+					return o.val.AsValueMap()
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // engineSpec is what a backing resource says it runs.

@@ -487,6 +487,23 @@ func TestDetect(t *testing.T) {
 
 func TestLoadContainerDefinitions(t *testing.T) {
 	runCases(t, []loadCase{{
+		name: "data template_file rendered with vars only known after apply, data aws_db_instance of the managed one",
+		dir:  "template-file",
+		services: map[string]wantService{
+			"mysql": {
+				image: "mysql:8.0.32",
+				env: map[string]string{"MYSQL_USER": "app", "MYSQL_PASSWORD": "${TF_VAR_rds_password}",
+					"MYSQL_ROOT_PASSWORD": "${TF_VAR_rds_password}", "MYSQL_DATABASE": "app"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "mysql", Version: "8.0.32"},
+			},
+			"web": {app: true, env: map[string]string{
+				"MYSQL_HOST": "mysql", "MYSQL_PORT": "3306", "MYSQL_PASSWORD": "${TF_VAR_rds_password}",
+			}},
+		},
+		unset:    []string{"TF_VAR_rds_password"},
+		warnings: []string{"template-file/main.tf:44: AWS_S3_ACCESS_KEY_ID of aws_ecs_task_definition.task_definition cannot be evaluated without applying"},
+		quiet:    true,
+	}, {
 		name: "JSON heredoc, templatefile, ECS secrets from a managed master password and a Secrets Manager version",
 		dir:  "heredoc",
 		services: map[string]wantService{

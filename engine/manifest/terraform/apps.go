@@ -124,6 +124,8 @@ func (e *evaluator) ecsContainers(inst *instance) []container {
 			Name      string `json:"name"`
 			ValueFrom string `json:"valueFrom"`
 		} `json:"secrets"`
+		// FirelensConfiguration marks the task's log router (aws-for-fluent-bit).
+		FirelensConfiguration any `json:"firelensConfiguration"`
 	}
 	if err := json.Unmarshal([]byte(raw), &defs); err != nil {
 		e.l.warn("%s: container_definitions of %s is not a JSON list of containers (%v); the task's containers are not read", e.l.line(inst.r.defRange), inst.r.addr(), err)
@@ -131,6 +133,9 @@ func (e *evaluator) ecsContainers(inst *instance) []container {
 	}
 	var cs []container
 	for _, d := range defs {
+		if d.FirelensConfiguration != nil {
+			continue // a sidecar shipping the app's logs, not the team's code
+		}
 		c := container{name: cmpOr(d.Name, inst.name), image: jsonScalar(d.Image)}
 		for _, en := range d.Environment {
 			c.env = append(c.env, envEntry{name: en.Name, value: jsonScalar(en.Value)})
@@ -157,8 +162,8 @@ func jsonScalar(v any) cty.Value {
 }
 
 // containersOf reads containers written as blocks (Cloud Run, Kubernetes),
-// each with env blocks of name and value, or a secret reference in secretAttr.
-func containersOf(list cty.Value, fallback, secretAttr string) []container {
+// each with env blocks of name and value, or a secret reference in refAttr.
+func containersOf(list cty.Value, fallback, refAttr string) []container {
 	var cs []container
 	for i, c := range elems(list) {
 		name, _ := str(get(c, "name"))
@@ -172,7 +177,7 @@ func containersOf(list cty.Value, fallback, secretAttr string) []container {
 		for _, en := range elems(get(c, "env")) {
 			n, _ := str(get(en, "name"))
 			entry := envEntry{name: n, value: get(en, "value")}
-			if ref := get(en, secretAttr); isSet(ref) && len(elems(ref)) > 0 {
+			if ref := get(en, refAttr); isSet(ref) && len(elems(ref)) > 0 {
 				entry.secret = true
 				entry.ref = secretRefName(get(ref, 0))
 			}
@@ -246,9 +251,9 @@ func (e *evaluator) secretStoreValue(ref string) (manifest.Value, bool) {
 				var holder cty.Value
 				switch {
 				case o.r.typ == "aws_secretsmanager_secret_version" && !o.r.data && stringOr(get(o.val, "secret_id")) == id:
-					holder = get(o.val, "secret_string")
+					holder = secretAttr(o.val, "secret_string")
 				case o.r.typ == "aws_ssm_parameter" && !o.r.data && localID(o) == id:
-					holder = get(o.val, "value")
+					holder = secretAttr(o.val, "value")
 				default:
 					continue
 				}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -63,12 +64,15 @@ type resState struct {
 
 // instance is one instance of a resource (count and for_each make several).
 type instance struct {
-	r     *resource
-	s     *scope
-	key   cty.Value // cty.NilVal for a resource without count or for_each
-	name  string    // the service name when the resource is one
-	val   cty.Value // its attributes as written, and the computed ones parity knows
-	diags map[string]*hcl.Diagnostic
+	r   *resource
+	s   *scope
+	key cty.Value // cty.NilVal for a resource without count or for_each
+	// keyName is the key as names carry it: "" for neither, and for a
+	// count of 1 (`count = var.create ? 1 : 0`), which keeps its own name.
+	keyName string
+	name    string    // the service name when the resource is one
+	val     cty.Value // its attributes as written, and the computed ones parity knows
+	diags   map[string]*hcl.Diagnostic
 }
 
 type callState struct {
@@ -303,7 +307,7 @@ func (s *scope) evalResource(ctx *hcl.EvalContext, r *resource) *resState {
 	st := &resState{}
 	keys := s.keys(ctx, r.count, r.forEach, r.defRange, r.addr())
 	for _, k := range keys {
-		inst := &instance{r: r, s: s, key: k.key, diags: map[string]*hcl.Diagnostic{}}
+		inst := &instance{r: r, s: s, key: k.key, keyName: strings.TrimPrefix(k.suffix, "_"), diags: map[string]*hcl.Diagnostic{}}
 		inst.name = serviceName(cmpOr(s.e.names[r], r.name) + s.suffix + k.suffix)
 		obj := s.evalBody(withKey(ctx, k, r.forEach != nil), r.body, true, inst.diags)
 		inst.val = withUnknown(s.e.complete(inst, obj), s.m.refs[r.addr()])
@@ -548,22 +552,28 @@ func moduleVars(m *module, inputs map[string]cty.Value) cty.Value {
 				}
 			}
 		}
-		vals[v.name] = conform(val, v.typ)
+		vals[v.name] = v.conform(val)
 	}
 	return cty.ObjectVal(vals)
 }
 
-// conform converts v to a variable's type constraint as Terraform does,
-// keeping v as it is when it does not convert (a token standing for an
-// unset number).
-func conform(v cty.Value, ty cty.Type) cty.Value {
-	if ty == cty.DynamicPseudoType || v.IsNull() || !v.IsWhollyKnown() {
-		return v
+// conform converts val to the variable's type constraint as Terraform
+// does: optional attributes' defaults first, then the conversion, which
+// adds the optional attributes not given as null. Modules such as
+// terraform-aws-modules/ecs filter their inputs on such attributes
+// (`if v.create`), so without them a whole for_each is lost. A value that
+// does not convert (a token standing for an unset number) is kept as it is.
+func (v *variable) conform(val cty.Value) cty.Value {
+	if v.typ == cty.DynamicPseudoType || val.IsNull() || !val.IsKnown() {
+		return val
 	}
-	if c, err := convert.Convert(v, ty); err == nil {
+	if v.defaults != nil {
+		val = v.defaults.Apply(val)
+	}
+	if c, err := convert.Convert(val, v.typ); err == nil {
 		return c
 	}
-	return v
+	return val
 }
 
 func (s *scope) warn(format string, args ...any) {

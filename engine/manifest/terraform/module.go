@@ -37,11 +37,13 @@ type module struct {
 
 // variable is a variable block: its default and its type constraint.
 type variable struct {
-	name    string
-	def     hcl.Expression // nil without a default
-	typ     cty.Type       // cty.DynamicPseudoType without a type
-	defRng  hcl.Range
-	isPrime bool // the type is a string, number or bool (or unset): TF_VAR_ values are taken as text
+	name string
+	def  hcl.Expression // nil without a default
+	typ  cty.Type       // cty.DynamicPseudoType without a type
+	// defaults are the type's optional(type, default) attribute defaults, nil without any.
+	defaults *typeexpr.Defaults
+	defRng   hcl.Range
+	isPrime  bool // the type is a string, number or bool (or unset): TF_VAR_ values are taken as text
 }
 
 // resource is a resource or data block.
@@ -229,8 +231,8 @@ func (m *module) addBlock(l *loader, b *hcl.Block) {
 				v.def = a.Expr
 			}
 			if a, ok := content.Attributes["type"]; ok {
-				if ty, diags := typeexpr.TypeConstraint(a.Expr); !diags.HasErrors() {
-					v.typ = ty
+				if ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(a.Expr); !diags.HasErrors() {
+					v.typ, v.defaults = ty, defaults
 					v.isPrime = ty.IsPrimitiveType() || ty == cty.DynamicPseudoType
 				}
 			}

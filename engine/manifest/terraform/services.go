@@ -30,6 +30,9 @@ var backingTypes = map[string]string{
 	"azurerm_postgresql_flexible_server": "azure-postgres",
 	"azurerm_mysql_flexible_server":      "azure-mysql",
 	"azurerm_redis_cache":                "azure-redis",
+	"azurerm_postgresql_server":          "azure-postgres-single",
+	"azurerm_mysql_server":               "azure-mysql-single",
+	"azurerm_mariadb_server":             "azure-mariadb",
 	"digitalocean_database_cluster":      "do",
 }
 
@@ -53,7 +56,7 @@ var unsupportedTypes = map[string]bool{
 	"google_spanner_instance": true, "google_bigtable_instance": true, "google_firestore_database": true,
 	"google_pubsub_topic": true, "google_storage_bucket": true, "google_alloydb_cluster": true,
 	"azurerm_cosmosdb_account": true, "azurerm_mssql_server": true, "azurerm_servicebus_namespace": true,
-	"azurerm_storage_account": true, "azurerm_postgresql_server": true, "azurerm_mysql_server": true,
+	"azurerm_storage_account":    true,
 	"digitalocean_spaces_bucket": true,
 }
 
@@ -84,7 +87,10 @@ func defaultPort(engine string) int {
 // complete adds to a resource instance's written attributes the computed
 // ones that parity knows: addresses and endpoints name the local service,
 // ports are the upstream image's, and secrets production generates are
-// tokens of unset variables. Attributes written in the configuration win.
+// tokens of unset variables. Attributes written in the configuration win,
+// unless what is written is only known after apply (a server named
+// "pg-${random_id.x.hex}"): the local name then stands for it, so the
+// resources that name the server by it still find it.
 func (e *evaluator) complete(inst *instance, obj cty.Value) cty.Value {
 	add := e.computed(inst, obj)
 	if len(add) == 0 {
@@ -95,7 +101,7 @@ func (e *evaluator) complete(inst *instance, obj cty.Value) cty.Value {
 		m = map[string]cty.Value{}
 	}
 	for k, v := range add {
-		if old, ok := m[k]; !ok || old.IsNull() {
+		if old, ok := m[k]; !ok || old.IsNull() || !old.IsKnown() {
 			m[k] = v
 		}
 	}
@@ -123,8 +129,8 @@ func (inst *instance) secretName(what ...string) string {
 	parts := append([]string{}, what...)
 	parts = append(parts, inst.s.path...)
 	parts = append(parts, inst.r.name)
-	if s, ok := str(inst.key); ok && inst.key != cty.NilVal {
-		parts = append(parts, s)
+	if inst.keyName != "" {
+		parts = append(parts, inst.keyName)
 	}
 	return envName(parts...)
 }
@@ -159,6 +165,26 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 		case "aws_secretsmanager_secret_version", "google_secret_manager_secret_version", "aws_ssm_parameter":
 			field := map[string]string{"aws_secretsmanager_secret_version": "secret_string", "google_secret_manager_secret_version": "secret_data", "aws_ssm_parameter": "value"}[r.typ]
 			return map[string]cty.Value{field: text(e.secrets.token(inst.secretName("secret")))}
+		case "template_file":
+			// The template provider's data source, as older ECS task
+			// definitions render their container definitions: a var only
+			// known after apply (an ECR URL, an IAM key) hides only the
+			// entries that use it.
+			tpl, ok := written("template")
+			if !ok {
+				return nil
+			}
+			v, err := e.renderTemplate(tpl, r.addr(), knownOrMarker(get(w, "vars")), inst.s.m.dir)
+			if err != nil {
+				return nil
+			}
+			return map[string]cty.Value{"rendered": v}
+		case "aws_db_instance", "aws_rds_cluster":
+			// A lookup of a database this configuration creates is that database.
+			attr := map[string]string{"aws_db_instance": "db_instance_identifier", "aws_rds_cluster": "cluster_identifier"}[r.typ]
+			if want, ok := written(attr); ok {
+				return e.lookup(r.typ, want)
+			}
 		}
 		return nil
 	}
@@ -230,6 +256,9 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 		}
 	case "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server":
 		out = map[string]cty.Value{"fqdn": text(n), "id": id, "name": text(n)}
+	case "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server":
+		// Single servers: databases name their server by name, not id.
+		out = map[string]cty.Value{"fqdn": text(n), "id": id, "name": text(n)}
 	case "azurerm_redis_cache":
 		key := e.secrets.token(inst.secretName("azure", "redis", "key"))
 		out = map[string]cty.Value{"hostname": text(n), "port": cty.NumberIntVal(6379), "ssl_port": cty.NumberIntVal(6379),
@@ -260,6 +289,30 @@ func (e *evaluator) computed(inst *instance, w cty.Value) map[string]cty.Value {
 		return nil
 	}
 	return out
+}
+
+// lookup is the attributes of the managed resource of type typ whose id or
+// identifier is want, as a data source reading it would see them.
+func (e *evaluator) lookup(typ, want string) map[string]cty.Value {
+	for _, s := range e.scopes {
+		for r, st := range s.res {
+			if r.data || r.typ != typ {
+				continue
+			}
+			for _, o := range st.insts {
+				id, _ := str(get(o.val, "id"))
+				ident, _ := str(get(o.val, "identifier"))
+				cluster, _ := str(get(o.val, "cluster_identifier"))
+				if want != id && want != ident && want != cluster {
+					continue
+				}
+				if o.val.IsKnown() && !o.val.IsNull() && o.val.Type().IsObjectType() {
+					return o.val.AsValueMap()
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // engineSpec is what a backing resource says it runs.
@@ -323,13 +376,13 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			}
 		}
 		if r.typ == "aws_db_instance" {
-			user, password, database = get(w, "username"), get(w, "password"), get(w, "db_name")
+			user, password, database = get(w, "username"), secretAttr(w, "password"), get(w, "db_name")
 		} else {
-			user, password, database = get(w, "master_username"), get(w, "master_password"), get(w, "database_name")
+			user, password, database = get(w, "master_username"), secretAttr(w, "master_password"), get(w, "database_name")
 		}
 	case "aws_docdb_cluster":
 		set(cmpOr(written("engine"), "docdb"), written("engine_version"), "docdb", written("engine_version"))
-		user, password = get(w, "master_username"), get(w, "master_password")
+		user, password = get(w, "master_username"), secretAttr(w, "master_password")
 	case "aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_elasticache_serverless_cache":
 		if r.typ == "aws_elasticache_cluster" && isSet(get(w, "replication_group_id")) {
 			return manifest.Service{}, false // a member of a replication group, which is the service
@@ -370,7 +423,7 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		dv := written("database_version")
 		set(dv, "", "", dv)
 		user, password, database = e.linked(inst, "google_sql_user", "google_sql_database", "instance", written("name"))
-		if root := get(w, "root_password"); isSet(root) && !isSet(password) {
+		if root := secretAttr(w, "root_password"); isSet(root) && !isSet(password) {
 			password = root
 		}
 	case "google_redis_instance":
@@ -386,8 +439,19 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 			engine, dbType = "mysql", "azurerm_mysql_flexible_database"
 		}
 		set(engine, written("version"), engine, written("version"))
-		user, password = get(w, "administrator_login"), get(w, "administrator_password")
+		user, password = get(w, "administrator_login"), secretAttr(w, "administrator_password")
 		_, _, database = e.linked(inst, "", dbType, "server_id", localID(inst))
+	case "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server":
+		// Azure Database single servers, retired in 2025 but still described
+		// by many configurations: the same engines as flexible servers.
+		engine := strings.TrimSuffix(strings.TrimPrefix(r.typ, "azurerm_"), "_server")
+		dbType := "azurerm_" + engine + "_database"
+		if engine == "postgresql" {
+			engine = "postgres"
+		}
+		set(engine, written("version"), engine, written("version"))
+		user, password = get(w, "administrator_login"), secretAttr(w, "administrator_login_password")
+		_, _, database = e.linked(inst, "", dbType, "server_name", written("name"))
 	case "azurerm_redis_cache":
 		set("redis", written("redis_version"), "redis", written("redis_version"))
 		redisAuth = get(w, "primary_access_key")
@@ -421,6 +485,9 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		if v := get(w, attr); isSet(v) && !v.IsKnown() {
 			l.warn("%s; parity runs the newest image of %s (pin one for %q in parity.yaml)", inst.explain(attr), cmpOr(spec.mapEngine, "the engine"), inst.name)
 		}
+	}
+	if !e.withoutUnset(inst, &spec) {
+		return manifest.Service{}, false
 	}
 	img, err := stacks.MapManaged(spec.mapEngine, spec.mapVersion)
 	if err != nil {
@@ -484,6 +551,57 @@ func (e *evaluator) backingService(inst *instance) (manifest.Service, bool) {
 		svc.Environment = env
 	}
 	return svc, true
+}
+
+// withoutUnset takes out of spec the variables nothing sets here (a root
+// variable without a default, as modules take database_version): the
+// engine a Cloud SQL version names is kept, the version is left to
+// MapManaged's default, and a warning names the variable. It reports false
+// (with a warning) when the engine itself is such a variable.
+func (e *evaluator) withoutUnset(inst *instance, spec *engineSpec) bool {
+	strip := e.secrets.strip
+	where := e.l.line(inst.r.defRange)
+	engine, engineVars := strip(spec.mapEngine)
+	if len(engineVars) > 0 {
+		e.l.warn("%s: the engine of %s is %s, which nothing sets here (no default, .tfvars file or environment variable); not run (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+			where, inst.r.addr(), strings.Join(engineVars, ", "), inst.name)
+		return false
+	}
+	version, versionVars := strip(spec.mapVersion)
+	if len(versionVars) == 0 {
+		return true
+	}
+	// Cloud SQL's "POSTGRES_${var.version}" still names the engine.
+	if named := strings.TrimRight(version, "_"); engine == "" && prefixEngine.MatchString(named) {
+		engine = strings.ToLower(named)
+	}
+	if engine == "" {
+		// Cloud SQL's database_version = var.database_version names both.
+		e.l.warn("%s: the engine and version of %s are %s, which nothing sets here (no default, .tfvars file or environment variable); not run (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+			where, inst.r.addr(), strings.Join(versionVars, ", "), inst.name)
+		return false
+	}
+	spec.mapEngine, spec.mapVersion = engine, ""
+	managedEngine, _ := strip(spec.managed.Engine)
+	spec.managed.Engine = cmpOr(strings.TrimRight(managedEngine, "_"), engine)
+	spec.managed.Version = ""
+	e.l.warn("%s: the version of %s is %s, which nothing sets here (no default, .tfvars file or environment variable); parity runs the newest image of %s (set it in a .tfvars file parity.yaml names, or pin an image for %q)",
+		where, inst.r.addr(), strings.Join(versionVars, ", "), cmpOr(engine, "the engine"), inst.name)
+	return true
+}
+
+// prefixEngine is the engine part of a Cloud SQL or Memorystore version.
+var prefixEngine = regexp.MustCompile(`(?i)^(postgres|mysql|sqlserver|redis|valkey|memcache)$`)
+
+// secretAttr is a secret attribute, or its write-only form (password_wo,
+// Terraform 1.11 and AWS provider 5.x): the write-only one is never kept in
+// state, and modules such as terraform-aws-modules/rds pass the password
+// only that way when they do not let RDS manage it.
+func secretAttr(w cty.Value, name string) cty.Value {
+	if v := get(w, name); isSet(v) {
+		return v
+	}
+	return get(w, name+"_wo")
 }
 
 func cmpOr(a, b string) string {
@@ -569,7 +687,7 @@ func (e *evaluator) linked(inst *instance, userType, dbType, attr, want string) 
 	slices.SortFunc(users, byAddr)
 	slices.SortFunc(dbs, byAddr)
 	if len(users) > 0 {
-		user, password = get(users[0].val, "name"), get(users[0].val, "password")
+		user, password = get(users[0].val, "name"), secretAttr(users[0].val, "password")
 	}
 	if len(dbs) > 0 {
 		database = get(dbs[0].val, "name")

@@ -116,9 +116,6 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 		Source:     Source,
 	}
 	p.Services = e.services()
-	if !slices.ContainsFunc(p.Services, func(s manifest.Service) bool { return !s.App }) {
-		return nil, fmt.Errorf("%w in %s: parity reads %s (see README)", ErrNoBackingService, l.rel(dir), strings.Join(BackingTypes(), ", "))
-	}
 	for _, s := range e.scopes {
 		for _, w := range s.warnings {
 			l.warn("%s", w)
@@ -126,6 +123,15 @@ func Load(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, 
 	}
 	if list := e.unsupported(); list != "" {
 		l.warn("parity does not run these resource types, so they have no local service: %s", list)
+	}
+	if !slices.ContainsFunc(p.Services, func(s manifest.Service) bool { return !s.App }) {
+		err := fmt.Errorf("%w in %s: parity reads %s (see README)", ErrNoBackingService, l.rel(dir), strings.Join(BackingTypes(), ", "))
+		if len(l.warnings) > 0 {
+			// A module that is not read or a database that is not run is
+			// why there is none: say so, rather than only what parity reads.
+			err = fmt.Errorf("%w; while reading it:\n  %s", err, strings.Join(l.warnings, "\n  "))
+		}
+		return nil, err
 	}
 	p.Warnings = l.warnings
 	p.Unset = unsetVars(p.Services)
@@ -210,8 +216,8 @@ type declaration struct {
 }
 
 // nameServices decides each backing resource's service name from the
-// declarations: its name label ("main"), or the module's name for a
-// module's "this" or "default"; when two resource types share a name, each
+// declarations: its name label ("main"), or the name of the root
+// configuration's module call leading to a module's "this" or "default"; when two resource types share a name, each
 // is prefixed with a short type ("rds-main"), and when that still clashes,
 // with the module path. Instances of count and for_each add their key.
 //
@@ -237,7 +243,10 @@ func nameServices(root *module, exists map[*resource]bool) map[*resource]string 
 	for _, d := range decls {
 		base := d.r.name
 		if len(d.calls) > 0 && (base == "this" || base == "default") {
-			base = d.calls[len(d.calls)-1]
+			// The module block the root configuration writes names the
+			// role ("db", "db_default"); a module's own inner calls name its
+			// implementation (terraform-aws-modules/rds calls "db_instance").
+			base = d.calls[0]
 		}
 		names[d.r] = serviceName(base)
 	}

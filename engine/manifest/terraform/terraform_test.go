@@ -450,6 +450,9 @@ func TestLoadErrors(t *testing.T) {
 		{"hcl syntax error", "syntax", nil, "syntax/main.tf:3:20: invalid expression: Expected the start of an expression"},
 		{"json syntax error", "json-syntax", nil, "json-syntax/main.tf.json:1:64: trailing comma in object"},
 		{"no backing service", "none", nil, "no backing service found in none: parity reads aws_db_instance, aws_docdb_cluster,"},
+		{"no backing service, saying which resources parity does not run", "none", nil, "while reading it:\n  parity does not run these resource types, so they have no local service: aws_s3_bucket (none/main.tf:1)"},
+		{"no backing service, saying which module was not read", "none-remote", nil, `while reading it:
+  none-remote/main.tf:3: module "db" comes from terraform-aws-modules/rds/aws, which parity does not download`},
 		{"missing var-file", "tfvars", []string{"missing.tfvars"}, "terraform variable file missing.tfvars does not exist"},
 		{"tfvars syntax error", "tfvars", []string{"bad.tfvars"}, "bad.tfvars:1:5: invalid expression"},
 		{"tfvars reference", "tfvars", []string{"reference.tfvars"}, "reference.tfvars:1:5: variables not allowed"},
@@ -459,7 +462,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load error = %v, want one containing %q", err, tc.want)
 			}
-			if tc.dir == "none" && !errors.Is(err, ErrNoBackingService) {
+			if strings.HasPrefix(tc.dir, "none") && !errors.Is(err, ErrNoBackingService) {
 				t.Errorf("error %v is not ErrNoBackingService", err)
 			}
 		})
@@ -484,6 +487,23 @@ func TestDetect(t *testing.T) {
 
 func TestLoadContainerDefinitions(t *testing.T) {
 	runCases(t, []loadCase{{
+		name: "data template_file rendered with vars only known after apply, data aws_db_instance of the managed one",
+		dir:  "template-file",
+		services: map[string]wantService{
+			"mysql": {
+				image: "mysql:8.0.32",
+				env: map[string]string{"MYSQL_USER": "app", "MYSQL_PASSWORD": "${TF_VAR_rds_password}",
+					"MYSQL_ROOT_PASSWORD": "${TF_VAR_rds_password}", "MYSQL_DATABASE": "app"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "mysql", Version: "8.0.32"},
+			},
+			"web": {app: true, env: map[string]string{
+				"MYSQL_HOST": "mysql", "MYSQL_PORT": "3306", "MYSQL_PASSWORD": "${TF_VAR_rds_password}",
+			}},
+		},
+		unset:    []string{"TF_VAR_rds_password"},
+		warnings: []string{"template-file/main.tf:44: AWS_S3_ACCESS_KEY_ID of aws_ecs_task_definition.task_definition cannot be evaluated without applying"},
+		quiet:    true,
+	}, {
 		name: "JSON heredoc, templatefile, ECS secrets from a managed master password and a Secrets Manager version",
 		dir:  "heredoc",
 		services: map[string]wantService{
@@ -547,6 +567,82 @@ func TestLoadRealWorld(t *testing.T) {
 		},
 		unset: []string{"RANDOM_PASSWORD_REDIS"},
 		quiet: true,
+	}, {
+		name: "terraform-aws-rds blue-green: the module's own db_instance call inside it, write-only passwords",
+		dir:  "real-rds-nested",
+		services: map[string]wantService{
+			// Named after the root's module blocks, not the inner "db_instance" call.
+			"postgres": {
+				image: "postgres:17.6",
+				env: map[string]string{"POSTGRES_USER": "blue_green_example_postgresql", "POSTGRES_DB": "blueGreenExamplePostgresql",
+					"POSTGRES_PASSWORD": "UberSecretPassword"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "17.6"},
+				origin:  "real-rds-nested/rds/modules/db_instance/main.tf:55",
+			},
+			"mysql": {
+				image: "mysql:8.0.43",
+				env: map[string]string{"MYSQL_USER": "blue_green_example_mysql", "MYSQL_DATABASE": "blueGreenExampleMysql",
+					"MYSQL_PASSWORD": "${RANDOM_PASSWORD_MYSQL}", "MYSQL_ROOT_PASSWORD": "${RANDOM_PASSWORD_MYSQL}"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "mysql", Version: "8.0.43"},
+			},
+		},
+		unset: []string{"RANDOM_PASSWORD_MYSQL"},
+		quiet: true,
+	}, {
+		// The containers come through the module's optional(bool, true)
+		// filter, its length(merge(...)) of objects, and jsonencode of a for;
+		// the FireLens log router is not the app.
+		name: "terraform-aws-ecs fargate: container definitions through the service and container-definition modules",
+		dir:  "real-ecs-module",
+		services: map[string]wantService{
+			"db": {
+				image:   "postgres:16.3",
+				env:     map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "${DB_MASTER_PASSWORD}"},
+				managed: &manifest.Managed{Provider: "aws_db_instance", Engine: "postgres", Version: "16.3"},
+			},
+			"ecsdemo-frontend": {app: true, image: "public.ecr.aws/aws-containers/ecsdemo-frontend:776fd50",
+				env:    map[string]string{"DB_HOST": "db", "DB_PASSWORD": "${DB_MASTER_PASSWORD}"},
+				origin: "real-ecs-module/modules/service/main.tf:78"},
+		},
+		unset: []string{"DB_MASTER_PASSWORD"},
+		quiet: true,
+	}, {
+		// The database names its server by a name only known after apply.
+		name: "Azure/terraform-azurerm-postgresql: a single server and its database",
+		dir:  "real-azure-single",
+		services: map[string]wantService{
+			"server": {
+				image:   "postgres:11",
+				env:     map[string]string{"POSTGRES_USER": "login", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_PASSWORD}", "POSTGRES_DB": "app"},
+				managed: &manifest.Managed{Provider: "azurerm_postgresql_server", Engine: "postgres", Version: "11"},
+				origin:  "real-azure-single/module/main.tf:26",
+			},
+		},
+		unset: []string{"RANDOM_PASSWORD_PASSWORD"},
+		quiet: true,
+	}, {
+		name:    "terraform-google-sql-db postgresql: database_version set",
+		dir:     "real-cloudsql-module",
+		environ: map[string]string{"TF_VAR_database_version": "POSTGRES_15", "TF_VAR_name": "main"},
+		services: map[string]wantService{"default": {
+			image:   mapped(t, "", "POSTGRES_15"),
+			env:     map[string]string{"POSTGRES_USER": "default", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_USER_PASSWORD}", "POSTGRES_DB": "default"},
+			managed: &manifest.Managed{Provider: "google_sql_database_instance", Engine: "POSTGRES_15", Note: noteOf(t, "", "POSTGRES_15")},
+		}},
+		quiet: true,
+	}, {
+		// substr and replace cut the variable's token apart; neither it nor
+		// its pieces may reach the version or a message.
+		name:    "terraform-google-sql-db postgresql: database_version unset",
+		dir:     "real-cloudsql-module",
+		environ: map[string]string{"TF_VAR_name": "main"},
+		services: map[string]wantService{"default": {
+			image:   mapped(t, "postgres", ""),
+			env:     map[string]string{"POSTGRES_USER": "default", "POSTGRES_PASSWORD": "${RANDOM_PASSWORD_USER_PASSWORD}", "POSTGRES_DB": "default"},
+			managed: &manifest.Managed{Provider: "google_sql_database_instance", Engine: "POSTGRES", Note: noteOf(t, "postgres", "")},
+		}},
+		warnings: []string{`real-cloudsql-module/main.tf:34: the version of google_sql_database_instance.default is TF_VAR_database_version, which nothing sets here`},
+		quiet:    true,
 	}})
 }
 

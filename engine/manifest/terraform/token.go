@@ -21,6 +21,10 @@ const (
 
 var tokenRE = regexp.MustCompile(`(?i)__parity_tf_unset_([a-z0-9_-]+?)__`)
 
+// tokenPartRE matches what string functions leave of a token too
+// (replace(v, substr(v, 0, 8), "POSTGRES") keeps "POSTGRES_tf_unset_X__").
+var tokenPartRE = regexp.MustCompile(`(?i)(?:__parity_)?tf_unset_([a-z0-9_-]+?)__`)
+
 // secrets remembers the spelling of each unset variable's name, so a token
 // that went through upper() still names the variable as it was made.
 type secrets map[string]string
@@ -39,6 +43,9 @@ func (s secrets) value(str string) (manifest.Value, bool) {
 	}
 	matches := tokenRE.FindAllStringSubmatchIndex(str, -1)
 	if matches == nil {
+		if tokenPartRE.MatchString(str) {
+			return nil, false // a token cut apart: what it stood for is lost
+		}
 		return manifest.Text(str), true
 	}
 	var v manifest.Value
@@ -57,7 +64,27 @@ func (s secrets) value(str string) (manifest.Value, bool) {
 	if last < len(str) {
 		v = append(v, manifest.Part{Text: str[last:]})
 	}
+	for _, p := range v {
+		if p.Unset == "" && tokenPartRE.MatchString(p.Text) {
+			return nil, false // a token cut apart: what it stood for is lost
+		}
+	}
 	return v, true
+}
+
+// strip is str without the tokens in it, even cut ones, and the names of
+// the variables they stood for.
+func (s secrets) strip(str string) (string, []string) {
+	var names []string
+	text := tokenPartRE.ReplaceAllStringFunc(str, func(m string) string {
+		name := tokenPartRE.FindStringSubmatch(m)[1]
+		if known, ok := s[strings.ToLower(name)]; ok {
+			name = known
+		}
+		names = append(names, name)
+		return ""
+	})
+	return text, names
 }
 
 // envName makes a variable name from parts: upper case, runs of other

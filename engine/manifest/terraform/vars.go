@@ -72,7 +72,7 @@ func (e *evaluator) rootVars(m *module, environ map[string]string, varFiles []st
 		if !ok || val.IsNull() && v.def == nil {
 			val = cty.StringVal(e.secrets.token("TF_VAR_" + v.name))
 		}
-		obj[v.name] = conform(val, v.typ)
+		obj[v.name] = v.conform(val)
 	}
 	return cty.ObjectVal(obj), nil
 }

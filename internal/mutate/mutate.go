@@ -6,7 +6,12 @@
 // hangs a truncated or spliced file brings.
 package mutate
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+)
 
 // Inputs returns n variations of seeds, the same for the same seed value:
 // bytes flipped, deleted, repeated, inserted from a small alphabet of
@@ -50,4 +55,41 @@ func Inputs(seeds [][]byte, n int, seed uint64) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// TB is the part of testing.TB that Run needs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+// Run calls read with n variations of the files matching patterns, each
+// within limit: a reader must return (a project or an error) for any of
+// them, never hang. Fewer than five seed files fails: the fixtures moved.
+func Run(t TB, patterns []string, n int, seed uint64, limit time.Duration, read func(in []byte)) {
+	t.Helper()
+	var seeds [][]byte
+	for _, pattern := range patterns {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil {
+				seeds = append(seeds, data)
+			}
+		}
+	}
+	if len(seeds) < 5 {
+		t.Fatalf("only %d seed files match %v", len(seeds), patterns)
+	}
+	for i, in := range Inputs(seeds, n, seed) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			read(in)
+		}()
+		select {
+		case <-done:
+		case <-time.After(limit):
+			t.Fatalf("input %d hangs the reader:\n%q", i, in)
+		}
+	}
 }

@@ -2,7 +2,12 @@ package mutate
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestInputsAreDeterministicAndVaried(t *testing.T) {
@@ -23,5 +28,36 @@ func TestInputsAreDeterministicAndVaried(t *testing.T) {
 	}
 	if Inputs(nil, 10, 1) != nil {
 		t.Errorf("no seeds should give no inputs")
+	}
+}
+
+// fatalTB records Fatalf instead of stopping the test.
+type fatalTB struct{ msg string }
+
+func (f *fatalTB) Helper() {}
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	if f.msg == "" {
+		f.msg = fmt.Sprintf(format, args...)
+	}
+}
+
+func TestRunReportsAReaderThatHangs(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 5 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.txt", i)), []byte("seed"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	block := make(chan struct{})
+	defer close(block)
+	tb := &fatalTB{}
+	Run(tb, []string{filepath.Join(dir, "*.txt")}, 3, 1, 50*time.Millisecond, func([]byte) { <-block })
+	if !strings.Contains(tb.msg, "hangs the reader") {
+		t.Errorf("a reader that never returns: %q, want a hang reported", tb.msg)
+	}
+	tb = &fatalTB{}
+	Run(tb, []string{filepath.Join(dir, "none-*.txt")}, 3, 1, time.Second, func([]byte) {})
+	if !strings.Contains(tb.msg, "only 0 seed files") {
+		t.Errorf("no seeds: %q", tb.msg)
 	}
 }

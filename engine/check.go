@@ -3,10 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/parity-dev/parity/engine/drift"
+	"github.com/parity-dev/parity/engine/manifest"
 	"github.com/parity-dev/parity/stacks"
 )
 
@@ -28,11 +27,9 @@ type CheckOptions struct {
 func (s *Session) Check(ctx context.Context, o CheckOptions) (*drift.Report, error) {
 	in := drift.Input{Project: s.project, Roles: map[string]string{}, LockPath: s.LockPath()}
 	for _, d := range s.disagreements {
-		file, line := d.FirstAt, 0
-		if i := strings.LastIndexByte(file, ':'); i > 0 {
-			if n, err := strconv.Atoi(file[i+1:]); err == nil {
-				file, line = file[:i], n
-			}
+		file, line, ok := manifest.SplitOrigin(d.FirstAt)
+		if !ok {
+			file = d.FirstAt
 		}
 		in.Conflicts = append(in.Conflicts, drift.Finding{
 			File: file, Line: line, Kind: d.Kind, Service: d.Service, Production: d.First, Found: d.Other,

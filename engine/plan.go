@@ -416,11 +416,10 @@ func leansOn(svc *manifest.Service, backing map[string]bool) string {
 // hostIn returns the first host a value names: in a connection string of
 // any form, a bare host, or host:port.
 func hostIn(v string) string {
-	c, ok := connstr.Parse(v)
-	if !ok || len(c.Hosts()) == 0 {
-		return ""
+	if hosts := hostsIn(v); len(hosts) > 0 {
+		return hosts[0]
 	}
-	return c.Hosts()[0].Name
+	return ""
 }
 
 // hostPort maps a container port to its host port, falling back to the main port.

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/parity-dev/parity/engine/lockfile"
@@ -272,7 +271,7 @@ func (c *checker) loadProduction() error {
 	}
 	lines := map[string]pos{}
 	for _, f := range c.in.Project.Files {
-		if filepath.Base(f) == manifest.StdinName || !isCompose(c.in.Project) {
+		if filepath.Base(f) == manifest.StdinName || !c.in.Project.FromCompose() {
 			break // lines come from each service's Origin, or are unknown
 		}
 		data, err := os.ReadFile(f)
@@ -303,7 +302,7 @@ func (c *checker) loadProduction() error {
 		p := &prodService{Name: svc.Name, Image: svc.Image, Img: img, Engine: eng, Version: versionOf(eng.Name, img.Tag), Role: role}
 		if at, ok := lines[svc.Name]; ok {
 			p.File, p.Line = at.file, at.line
-		} else if file, line, ok := originOf(svc.Origin); ok {
+		} else if file, line, ok := manifest.SplitOrigin(svc.Origin); ok {
 			p.File, p.Line = file, line
 		} else {
 			p.File = c.rel(c.in.Project.Files[0])
@@ -653,23 +652,4 @@ func short(d string) string {
 		return d[:len("sha256:")+12]
 	}
 	return d
-}
-
-// isCompose reports whether the production project was read from Compose
-// files, whose image: lines loadProduction finds itself.
-func isCompose(p *manifest.Project) bool {
-	return p.Source == "" || p.Source == "compose"
-}
-
-// originOf splits a service's Origin ("infra/rds.tf:12") into file and line.
-func originOf(origin string) (string, int, bool) {
-	i := strings.LastIndexByte(origin, ':')
-	if i <= 0 {
-		return "", 0, false
-	}
-	line, err := strconv.Atoi(origin[i+1:])
-	if err != nil {
-		return "", 0, false
-	}
-	return origin[:i], line, true
 }

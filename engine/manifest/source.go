@@ -3,6 +3,7 @@ package manifest
 import (
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -32,4 +33,22 @@ func AbsFiles(files []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// FromCompose reports whether the project was read from Compose files
+// only, whose services carry no Origin (their lines are in Files).
+func (p *Project) FromCompose() bool { return p.Source == "" || p.Source == "compose" }
+
+// SplitOrigin splits an Origin ("infra/rds.tf:12") into file and line; ok
+// is false when it names no line.
+func SplitOrigin(origin string) (file string, line int, ok bool) {
+	i := strings.LastIndexByte(origin, ':')
+	if i <= 0 {
+		return "", 0, false
+	}
+	line, err := strconv.Atoi(origin[i+1:])
+	if err != nil {
+		return "", 0, false
+	}
+	return origin[:i], line, true
 }

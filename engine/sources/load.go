@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -36,6 +37,10 @@ type reader struct {
 	detect func(path string) bool
 	load   func(ctx context.Context, opts manifest.SourceOptions) (*manifest.Project, error)
 }
+
+// composeName matches the names Compose files go by (compose.yaml,
+// docker-compose.prod.yml, compose.override.yaml).
+var composeName = regexp.MustCompile(`^(docker-)?compose([.-][^/]*)?\.ya?ml$`)
 
 // readers are tried in order on a path that is not given as Compose: the
 // most specific layouts first (a chart directory holds YAML that is not
@@ -71,6 +76,11 @@ func FormatOf(path string) (string, error) {
 	if err != nil || (!fi.IsDir() && !fi.Mode().IsRegular()) {
 		// The Compose loader's guarded read says what is wrong with it
 		// (a FIFO would block a reader's detection forever).
+		return "compose", nil
+	}
+	if !fi.IsDir() && composeName.MatchString(filepath.Base(path)) {
+		// Named as Compose names its files: no other reader need parse it
+		// first (every command loads the manifest).
 		return "compose", nil
 	}
 	for _, r := range readers {

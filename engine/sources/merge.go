@@ -53,7 +53,7 @@ func merge(projects []*manifest.Project) (*manifest.Project, []Disagreement) {
 		if out.Name == "" {
 			out.Name = p.Name
 		}
-		if isCompose(p) && !isCompose(&out) && len(out.EnvFiles) == 0 {
+		if p.FromCompose() && !out.FromCompose() && len(out.EnvFiles) == 0 {
 			// The Compose file read the project's .env as Compose does.
 			out.WorkingDir, out.EnvFiles, out.DotEnv, out.EnvSample = p.WorkingDir, p.EnvFiles, maps.Clone(p.DotEnv), p.EnvSample
 		}
@@ -116,7 +116,7 @@ func combine(have *manifest.Service, svc manifest.Service, merged, p *manifest.P
 		d = &Disagreement{Service: have.Name, Kind: kindOf(*have), First: have.Image, Other: svc.Image,
 			FirstAt: where(*have, merged), OtherAt: where(svc, p)}
 	}
-	if have.Origin == "" && !isCompose(merged) {
+	if have.Origin == "" && !merged.FromCompose() {
 		have.Origin = svc.Origin
 	}
 	have.App = have.App || svc.App
@@ -205,5 +205,3 @@ func sourceName(p *manifest.Project) string {
 	}
 	return p.Source
 }
-
-func isCompose(p *manifest.Project) bool { return p.Source == "" || p.Source == "compose" }

@@ -142,3 +142,27 @@ func TestLoadDispatchesByFormatAndMerges(t *testing.T) {
 		t.Errorf("a directory of nothing: %v", err)
 	}
 }
+
+func TestAFileNamedAsComposeIsComposeWithoutAskingTheReaders(t *testing.T) {
+	dir := t.TempDir()
+	saved := readers
+	t.Cleanup(func() { readers = saved })
+	asked := 0
+	readers = []reader{{format: "kubernetes", detect: func(string) bool { asked++; return true }}}
+	for _, name := range []string{"compose.yaml", "docker-compose.prod.yml", "compose.override.yaml"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("services: {}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := FormatOf(path); err != nil || f != "compose" {
+			t.Errorf("%s: %q %v, want compose", name, f, err)
+		}
+	}
+	other := filepath.Join(dir, "db.yaml")
+	if err := os.WriteFile(other, []byte("kind: Pod\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := FormatOf(other); f != "kubernetes" || asked != 1 {
+		t.Errorf("db.yaml: %q after %d detections, want kubernetes after one", f, asked)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parity-dev/parity/engine/docker"
+	datavol "github.com/parity-dev/parity/engine/volumes"
 )
 
 // DownResult says what Down removed.
@@ -100,6 +101,9 @@ func down(ctx context.Context, client docker.Client, stateDir, project string, e
 	}
 	defer sf.Close()
 	for _, v := range vols {
+		if v.Labels[datavol.LabelSnapshot] != "" {
+			continue // a copy saved by name goes with snapshot rm only
+		}
 		if err := client.RemoveVolume(ctx, v.Name); err != nil && !errors.Is(err, docker.ErrNotFound) {
 			return res, fmt.Errorf("remove volume %s: %w", v.Name, err)
 		}
@@ -109,6 +113,7 @@ func down(ctx context.Context, client docker.Client, stateDir, project string, e
 	// with the data gone, the next up generates new ones.
 	sf.Secrets = map[string]string{}
 	sf.VarSecrets = map[string]string{}
+	sf.Rekey, sf.Origins = nil, nil // with the data they were about
 	if err := sf.Save(); err != nil {
 		return res, err
 	}

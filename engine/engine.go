@@ -52,6 +52,9 @@ type Options struct {
 	// ValueFiles are --values: Terraform -var-file and Helm values files,
 	// after parity.yaml's values.
 	ValueFiles []string
+	// NoTemplates makes new data volumes initialise from empty, neither
+	// copied from an initialised template nor kept as one.
+	NoTemplates bool
 	// Stdin is where `-f -` reads the manifest from.
 	Stdin io.Reader
 	// Docker is the engine client; nil -> a real client from the environment.
@@ -94,7 +97,9 @@ type Session struct {
 	idsMu  sync.Mutex
 	ids    map[string]string // service -> container id, once reconciled
 	stMu   sync.Mutex
-	st     *state // the project's locked state while up runs
+	st     *state     // the project's locked state while up runs
+	sf     *stateFile // st's file, for writing it down mid-way
+	data   dataTrack
 
 	// execArgv is the command up or run will exec once the services are
 	// ready: its environment is checked against exec's limits first.

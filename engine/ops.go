@@ -309,7 +309,7 @@ func Restart(ctx context.Context, opts Options, services []string, sink Sink) er
 	}
 	defer sf.Close()
 	s.stMu.Lock()
-	s.st = &sf.state
+	s.st, s.sf = &sf.state, sf
 	s.stMu.Unlock()
 	found, err := s.findContainers(ctx)
 	if err != nil {

@@ -49,6 +49,16 @@ type state struct {
 	// by every service and app variable that names it. Dropped with
 	// `down --volumes`, like Secrets.
 	VarSecrets map[string]string `json:"variable_secrets,omitempty"`
+	// Rekey maps a service whose data is a copy (of a template or a
+	// snapshot) to the passwords that copy holds, until its stack has
+	// changed them to the service's own: a crash in between leaves the
+	// note for the next up.
+	Rekey map[string]map[string]string `json:"rekey,omitempty"`
+	// Origins says where each service's current data came from.
+	Origins map[string]DataOrigin `json:"origins,omitempty"`
+	// Snapshots maps a snapshot's name to what parity keeps of each of
+	// its services' copies. Kept by `down --volumes`, as the copies are.
+	Snapshots map[string]map[string]snapshotRecord `json:"snapshots,omitempty"`
 }
 
 // stateFile is the on-disk state of one project, guarded by an exclusive lock

@@ -89,7 +89,7 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 	}
 
 	s.stMu.Lock()
-	s.st = &sf.state
+	s.st, s.sf = &sf.state, sf
 	s.stMu.Unlock()
 	labels := s.labels(nil)
 	if err := s.docker.EnsureNetwork(ctx, s.currentPlan().Network, labels); err != nil {
@@ -118,8 +118,16 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 			defer wg.Done()
 			ps, err := s.startInOrder(ctx, waitCtx, ps, gates)
 			if err == nil {
-				if ps.Job || wait || needed[ps.Name] {
+				if ps.Job || wait || needed[ps.Name] || s.pendingRekey(ps.Name) != nil {
 					err = s.settle(waitCtx, ps)
+				}
+			}
+			if key := s.data.take(&s.data.keep, ps.Name); key != "" && err == nil {
+				if !(ps.Job || wait || needed[ps.Name]) {
+					err = s.settle(waitCtx, ps) // initialised before it is copied
+				}
+				if err == nil {
+					err = s.keepTemplate(ctx, waitCtx, ps, key)
 				}
 			}
 			g := gates[ps.Name]
@@ -332,6 +340,9 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 			if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
 				return ps, fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
 			}
+			if err := s.fillNewVolume(ctx, ps); err != nil {
+				return ps, err
+			}
 		} else if err != nil {
 			return ps, err
 		}
@@ -529,7 +540,7 @@ func (s *Session) target(ps *plannedService) probeTarget {
 		t.probe = func(ctx context.Context) error { return s.probe(ctx, ps.Name) }
 	case ps.Role == RoleBacking:
 		ep := ps.Endpoint()
-		t.probe = func(ctx context.Context) error { return ps.Stack.Probe(ctx, ep) }
+		t.probe = s.rekeyFirst(ps, func(ctx context.Context) error { return ps.Stack.Probe(ctx, ep) })
 	case ps.Spec.Healthcheck != nil:
 		t.health = true
 	case ps.MainPort != 0:
@@ -587,7 +598,7 @@ func (s *Session) settle(ctx context.Context, ps *plannedService) error {
 		default:
 			perr := check(ctx, c)
 			if perr == nil {
-				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start)})
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start), Reason: s.data.take(&s.data.copied, ps.Name)})
 				return nil
 			}
 			if ctx.Err() != nil {

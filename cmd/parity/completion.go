@@ -47,7 +47,7 @@ shell, or install it where your shell looks for completions (see the examples).`
 
 // serviceCommands take service names as arguments; their arguments
 // complete to the manifest's services.
-var serviceCommands = []string{"up", "logs", "shell", "restart", "stop"}
+var serviceCommands = []string{"up", "logs", "shell", "restart", "stop", "reset"}
 
 // formatValues are the --format values of commands other than the
 // text-or-JSON ones.

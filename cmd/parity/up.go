@@ -24,6 +24,7 @@ type upOptions struct {
 	output      formatFlags
 	json        bool // from output
 	keep        bool
+	noTemplates bool
 	services    []string
 	command     []string
 }
@@ -74,6 +75,7 @@ reuses them and their data.`,
 	o.output.register(f, "print events (or, with --detach, the summary) as JSON lines")
 	f.BoolVar(&o.keep, "keep", false, "leave the services running when the app exits")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second, "how long the app has to exit after Ctrl-C before it is killed")
+	f.BoolVar(&o.noTemplates, "no-templates", false, "initialise new data from empty, neither copying an initialised template nor keeping one (see parity templates)")
 	return cmd
 }
 
@@ -90,6 +92,7 @@ func runUp(ctx context.Context, io *streams, g *globalOptions, o *upOptions) err
 	eo.Timeout = o.timeout
 	eo.AppCommand = o.command
 	eo.Services = o.services
+	eo.NoTemplates = o.noTemplates
 	uo := engine.UpOptions{Options: eo, Detach: o.detach, Keep: o.keep, StopTimeout: o.stopTimeout, Force: io.Force}
 	if useTUI(io, o) && !g.debug { // debug lines on the terminal would tear the live view
 		return runLive(ctx, io, uo)

@@ -113,6 +113,22 @@ func (e *Engine) Remove(ctx context.Context, id string) error {
 	return e.fail(err, "remove container "+id)
 }
 
+// Wait waits for the container to be not running and returns its exit code.
+func (e *Engine) Wait(ctx context.Context, id string) (int, error) {
+	res := e.cli.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case r := <-res.Result:
+		if r.Error != nil && r.Error.Message != "" {
+			return int(r.StatusCode), fmt.Errorf("wait for container %s: %s", id, r.Error.Message)
+		}
+		return int(r.StatusCode), nil
+	case err := <-res.Error:
+		return 0, e.fail(err, "wait for container "+id)
+	case <-ctx.Done():
+		return 0, fmt.Errorf("wait for container %s: %w", id, ctx.Err())
+	}
+}
+
 // stopTimeout rounds the timeout up to whole seconds, the engine's unit; a
 // negative timeout (nil) leaves the container's own default.
 func stopTimeout(timeout time.Duration) *int {

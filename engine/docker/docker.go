@@ -40,6 +40,9 @@ type Client interface {
 	Pull(ctx context.Context, ref string, progress func(PullProgress)) error
 	// ImageDigest returns the repo digest (sha256:...) of a local image pulled from a registry, "" if none.
 	ImageDigest(ctx context.Context, ref string) (string, error)
+	// ImageID returns the local image's ID (sha256:...): it changes whenever
+	// the image's content does, tag or no tag.
+	ImageID(ctx context.Context, ref string) (string, error)
 	// Digest asks the registry which digest ref's tag points at now, without pulling.
 	Digest(ctx context.Context, ref string) (string, error)
 	// Build builds an image and returns its ID, passing the builder's
@@ -57,6 +60,9 @@ type Client interface {
 	Stop(ctx context.Context, id string, timeout time.Duration) error
 	Restart(ctx context.Context, id string, timeout time.Duration) error
 	Remove(ctx context.Context, id string) error
+	// Wait blocks until the container is not running (at once when it is
+	// not) and returns its exit code.
+	Wait(ctx context.Context, id string) (int, error)
 	// Logs streams the container's stdout and stderr, line by line, until ctx
 	// ends or (follow=false) the logs end. tail<0 means all lines.
 	Logs(ctx context.Context, id string, follow bool, tail int, line func(LogLine)) error
@@ -70,6 +76,9 @@ type Client interface {
 	CreateVolume(ctx context.Context, name string, labels map[string]string) error
 	Volumes(ctx context.Context, labels map[string]string) ([]Volume, error)
 	RemoveVolume(ctx context.Context, name string) error
+	// VolumeSizes returns the disk space each local volume takes, in bytes
+	// (-1 where the engine does not know).
+	VolumeSizes(ctx context.Context) (map[string]int64, error)
 
 	// Events streams container events for containers carrying the labels
 	// until ctx ends. The error channel receives one error if the stream breaks.

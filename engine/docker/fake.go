@@ -30,6 +30,7 @@ type Fake struct {
 	registry   map[string]string // pullable ref -> repo digest
 	containers map[string]*fakeContainer
 	volumes    map[string]Volume
+	sizes      map[string]int64
 	networks   map[string]map[string]string // name -> labels
 	errs       map[string]error
 	calls      []Call
@@ -268,6 +269,74 @@ func (f *Fake) ImageDigest(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("inspect image %s: %w", ref, ErrNotFound)
 	}
 	return d, nil
+}
+
+// ImageID is a fake ID derived from the image's digest (or its ref).
+func (f *Fake) ImageID(ctx context.Context, ref string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("ImageID", ref); err != nil {
+		return "", err
+	}
+	d, ok := f.images[ref]
+	if !ok {
+		return "", fmt.Errorf("inspect image %s: %w", ref, ErrNotFound)
+	}
+	sum := sha256.Sum256([]byte(ref + "@" + d))
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// Wait returns once the container is not running (Exit, Stop or OnStart
+// scripting one that ends).
+func (f *Fake) Wait(ctx context.Context, id string) (int, error) {
+	for {
+		f.mu.Lock()
+		if err := f.record("Wait", id); err != nil {
+			f.mu.Unlock()
+			return 0, err
+		}
+		fc := f.find(id)
+		if fc == nil {
+			f.mu.Unlock()
+			return 0, noContainer("wait for", id)
+		}
+		if !fc.c.Running {
+			code := fc.c.ExitCode
+			f.mu.Unlock()
+			return code, nil
+		}
+		changed := fc.changed
+		f.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("wait for container %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+// VolumeSizes reports each volume's size as SetVolumeSize set it, else 0.
+func (f *Fake) VolumeSizes(ctx context.Context) (map[string]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("VolumeSizes", ""); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for name := range f.volumes {
+		out[name] = f.sizes[name]
+	}
+	return out, nil
+}
+
+// SetVolumeSize sets what VolumeSizes reports for a volume.
+func (f *Fake) SetVolumeSize(name string, size int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sizes == nil {
+		f.sizes = map[string]int64{}
+	}
+	f.sizes[name] = size
 }
 
 func (f *Fake) Containers(ctx context.Context, labels map[string]string) ([]Container, error) {

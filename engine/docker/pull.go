@@ -85,6 +85,15 @@ func (e *Engine) ImageDigest(ctx context.Context, ref string) (string, error) {
 	return pickDigest(ref, img.RepoDigests), nil
 }
 
+// ImageID returns the local image's ID.
+func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
+	img, err := e.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return "", e.fail(err, "inspect image "+ref)
+	}
+	return img.ID, nil
+}
+
 // pickDigest chooses among "repo@sha256:..." entries the one of ref's
 // repository, else the first.
 func pickDigest(ref string, repoDigests []string) string {

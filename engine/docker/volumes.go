@@ -53,6 +53,24 @@ func (e *Engine) Volumes(ctx context.Context, labels map[string]string) ([]Volum
 	return out, nil
 }
 
+// VolumeSizes asks the engine's disk usage report for its volumes' sizes.
+// The engine walks every volume for it, so it is for listings only.
+func (e *Engine) VolumeSizes(ctx context.Context) (map[string]int64, error) {
+	du, err := e.cli.DiskUsage(ctx, client.DiskUsageOptions{Volumes: true, Verbose: true})
+	if err != nil {
+		return nil, e.fail(err, "read disk usage")
+	}
+	out := map[string]int64{}
+	for _, v := range du.Volumes.Items {
+		size := int64(-1)
+		if v.UsageData != nil {
+			size = v.UsageData.Size
+		}
+		out[v.Name] = size
+	}
+	return out, nil
+}
+
 // RemoveVolume removes the volume, never forcibly: a volume still mounted by
 // a container is ErrConflict.
 func (e *Engine) RemoveVolume(ctx context.Context, name string) error {

@@ -1,0 +1,503 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parity-dev/parity/engine/docker"
+	"github.com/parity-dev/parity/engine/volumes"
+	"github.com/parity-dev/parity/stacks"
+)
+
+// This file holds the commands that put a project's data back: reset,
+// snapshot save/restore/ls/rm, and the machine's templates. Each copy runs
+// inside the engine (volumes.Copy) while the service is stopped, so the
+// copy is consistent; the service starts again and is waited for.
+
+// snapshotRecord is what parity keeps of one service's copy in a snapshot.
+type snapshotRecord struct {
+	Volume string `json:"volume"`
+	// Secrets are the passwords the copied data holds: restoring it after
+	// the project's passwords changed changes them back to the current ones.
+	Secrets map[string]string `json:"secrets,omitempty"`
+	Size    int64             `json:"size_bytes"`
+	Created time.Time         `json:"created"`
+}
+
+// openData opens the project for a command that changes its data: the
+// state locked for the whole command, the containers found.
+func openData(ctx context.Context, opts Options) (*Session, *stateFile, map[string]docker.Container, error) {
+	s, err := Open(ctx, opts, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sf, err := s.prepare(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s.stMu.Lock()
+	s.st, s.sf = &sf.state, sf
+	s.stMu.Unlock()
+	found, err := s.findContainers(ctx)
+	if err != nil {
+		sf.Close()
+		return nil, nil, nil, err
+	}
+	return s, sf, found, nil
+}
+
+// pickData is pick narrowed to services that keep data; a named one that
+// keeps none is an error.
+func (s *Session) pickData(verb string, names []string) ([]*plannedService, error) {
+	picked, err := s.pick(verb, names)
+	if err != nil {
+		return nil, err
+	}
+	var out []*plannedService
+	for _, ps := range picked {
+		if ps.DataVolume != "" && !ps.Job {
+			out = append(out, ps)
+			continue
+		}
+		if len(names) > 0 {
+			return nil, fmt.Errorf("%s %s: it keeps no data in a volume", verb, ps.Name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no service of project %s keeps data in a volume", verb, s.project.Name)
+	}
+	return out, nil
+}
+
+// withStopped runs change on ps's data with its container stopped, then
+// starts the container again if it was running and waits until it answers.
+func (s *Session) withStopped(ctx, wctx context.Context, ps *plannedService, c docker.Container, found bool, change func() error) error {
+	api := context.WithoutCancel(ctx)
+	running := found && c.Running
+	if running {
+		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseStopping})
+		if err := s.docker.Stop(api, c.ID, 30*time.Second); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			return fmt.Errorf("stop %s: %w", ps.Name, err)
+		}
+	}
+	if err := change(); err != nil {
+		if running {
+			_ = s.docker.Start(api, c.ID)
+		}
+		return err
+	}
+	if !running {
+		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseStopped})
+		return nil
+	}
+	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseStarting})
+	if err := s.docker.Start(api, c.ID); err != nil {
+		return fmt.Errorf("start %s: %w", ps.Name, err)
+	}
+	return s.settle(wctx, ps)
+}
+
+// DataResult says what a data command did to each service.
+type DataResult struct {
+	Service string `json:"service"`
+	// From is where the data now comes from: "template", "empty" (reset
+	// with no template: its server initialises it again), "snapshot".
+	From string `json:"from"`
+	Name string `json:"name,omitempty"` // the template volume or snapshot
+	// Duration is how long the service was away: stop, copy, start, ready.
+	Duration time.Duration `json:"-"`
+	Seconds  float64       `json:"duration_seconds"`
+	Size     int64         `json:"size_bytes,omitempty"`
+}
+
+// Reset puts the services' data (all that keep data when none are named)
+// back to how it was just after initialising, with the same passwords:
+// from the machine's template when there is one, else emptied for the
+// server to initialise again. Other services are not touched.
+func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]DataResult, error) {
+	opts.Sink = sink
+	s, sf, found, err := openData(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	picked, err := s.pickData("reset", services)
+	if err != nil {
+		return nil, err
+	}
+	return s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
+		res := DataResult{Service: ps.Name, From: "empty"}
+		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
+			res.From = "nothing: no data yet"
+			return res, nil
+		} else if err != nil {
+			return res, err
+		}
+		var tmpl string
+		var secrets map[string]string
+		if key, err := s.templateKey(ctx, ps); err == nil && key != "" {
+			if tmpl, secrets, err = s.findTemplate(ctx, key); err != nil {
+				return res, err
+			}
+		}
+		c, ok := found[ps.Name]
+		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
+			origin := DataOrigin{From: "reset", At: time.Now()}
+			if tmpl != "" {
+				if err := s.noteRekey(ps.Name, secrets); err != nil {
+					return err
+				}
+				res.From, res.Name = "template", tmpl
+				origin = DataOrigin{From: "template", Name: tmpl, At: time.Now()}
+			} else {
+				s.rekeyDone(ps.Name) // the data it was about is going
+			}
+			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: tmpl, To: ps.DataVolume, Labels: s.labels(nil)})
+			res.Size = size
+			if err == nil {
+				s.setOrigin(ps.Name, origin)
+			}
+			return err
+		})
+		return res, err
+	})
+}
+
+// eachData runs one service's data change per picked service, at once,
+// and collects the results in order.
+func (s *Session) eachData(ctx context.Context, picked []*plannedService, one func(ctx, wctx context.Context, ps *plannedService) (DataResult, error)) ([]DataResult, error) {
+	wctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	results := make([]DataResult, len(picked))
+	errs := make([]error, len(picked))
+	var wg sync.WaitGroup
+	for i, ps := range picked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			results[i], errs[i] = one(ctx, wctx, ps)
+			results[i].Duration = time.Since(start)
+			results[i].Seconds = results[i].Duration.Seconds()
+		}()
+	}
+	wg.Wait()
+	return results, pickError(ctx, errs)
+}
+
+// SnapshotSave copies the services' data (all that keep data when none are
+// named) into snapshot name, each service stopped for its copy and started
+// again.
+func SnapshotSave(ctx context.Context, opts Options, name string, services []string, sink Sink) ([]DataResult, error) {
+	if err := volumes.CheckSnapshotName(name); err != nil {
+		return nil, err
+	}
+	opts.Sink = sink
+	s, sf, found, err := openData(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	if _, ok := sf.Snapshots[name]; ok {
+		return nil, fmt.Errorf("snapshot %s of project %s exists; remove it first (parity snapshot rm %s) or choose another name", name, s.project.Name, name)
+	}
+	picked, err := s.pickData("snapshot save", services)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	saved := map[string]snapshotRecord{}
+	results, err := s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
+		res := DataResult{Service: ps.Name, From: "snapshot", Name: name}
+		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
+			return res, fmt.Errorf("snapshot save %s: service %s has no data yet; start it with parity up", name, ps.Name)
+		}
+		vol := volumes.SnapshotName(s.project.Name, name, ps.Name)
+		labels := s.labels(map[string]string{volumes.LabelSnapshot: name, LabelService: ps.Name, volumes.LabelCreated: volumes.Now()})
+		secrets := s.pendingRekey(ps.Name)
+		if secrets == nil {
+			secrets = secretValues(ps)
+		}
+		c, ok := found[ps.Name]
+		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
+			if err := s.docker.CreateVolume(ctx, vol, labels); err != nil {
+				return fmt.Errorf("snapshot save %s: %w", name, err)
+			}
+			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: ps.DataVolume, To: vol, Labels: s.labels(nil)})
+			if err != nil {
+				_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), vol)
+				return err
+			}
+			res.Size = size
+			mu.Lock()
+			saved[ps.Name] = snapshotRecord{Volume: vol, Secrets: secrets, Size: size, Created: time.Now().UTC()}
+			mu.Unlock()
+			return nil
+		})
+		return res, err
+	})
+	if len(saved) > 0 {
+		s.stMu.Lock()
+		if sf.Snapshots == nil {
+			sf.Snapshots = map[string]map[string]snapshotRecord{}
+		}
+		if err == nil {
+			sf.Snapshots[name] = saved
+		} else {
+			// A snapshot missing a service is no snapshot: drop the copies made.
+			for _, rec := range saved {
+				_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), rec.Volume)
+			}
+		}
+		saveErr := s.saveLocked()
+		s.stMu.Unlock()
+		if err == nil {
+			err = saveErr
+		}
+	}
+	return results, err
+}
+
+// SnapshotRestore puts snapshot name's copies back into its services'
+// data volumes, each service stopped for its copy and started again. The
+// services keep their current passwords: a copy taken with others gets
+// them changed before the service is reported ready.
+func SnapshotRestore(ctx context.Context, opts Options, name string, sink Sink) ([]DataResult, error) {
+	opts.Sink = sink
+	s, sf, found, err := openData(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	snap, ok := sf.Snapshots[name]
+	if !ok {
+		return nil, fmt.Errorf("snapshot restore %s: project %s has no such snapshot (%s)", name, s.project.Name, snapshotNames(sf.Snapshots))
+	}
+	var picked []*plannedService
+	for _, svc := range slices.Sorted(maps.Keys(snap)) {
+		ps := s.currentPlan().service(svc)
+		if ps == nil || ps.DataVolume == "" {
+			s.warn(fmt.Sprintf("snapshot %s: service %s is no longer in the manifest, or keeps no data; its copy is left in volume %s", name, svc, snap[svc].Volume))
+			continue
+		}
+		if _, err := s.docker.Volume(ctx, snap[svc].Volume); err != nil {
+			return nil, fmt.Errorf("snapshot restore %s: the copy of %s (volume %s) is gone: %w; remove the snapshot with parity snapshot rm %s", name, svc, snap[svc].Volume, err, name)
+		}
+		picked = append(picked, ps)
+	}
+	return s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
+		rec := snap[ps.Name]
+		res := DataResult{Service: ps.Name, From: "snapshot", Name: name}
+		if err := s.ensureDataVolume(ctx, ps); err != nil {
+			return res, err
+		}
+		c, ok := found[ps.Name]
+		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
+			if _, isRekeyer := ps.Stack.(stacks.Rekeyer); isRekeyer && !maps.Equal(rec.Secrets, secretValues(ps)) {
+				if err := s.noteRekey(ps.Name, rec.Secrets); err != nil {
+					return err
+				}
+			} else {
+				s.rekeyDone(ps.Name)
+			}
+			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: rec.Volume, To: ps.DataVolume, Labels: s.labels(nil)})
+			res.Size = size
+			if err == nil {
+				s.setOrigin(ps.Name, DataOrigin{From: "snapshot", Name: name, At: time.Now()})
+			}
+			return err
+		})
+		return res, err
+	})
+}
+
+// ensureDataVolume makes ps's data volume when it is gone (after `down
+// --volumes`), labelled as up labels it.
+func (s *Session) ensureDataVolume(ctx context.Context, ps *plannedService) error {
+	if _, err := s.docker.Volume(ctx, ps.DataVolume); !errors.Is(err, docker.ErrNotFound) {
+		return err
+	}
+	extra := map[string]string{LabelService: ps.Name}
+	if ps.Role == RoleBacking {
+		extra[LabelSecretHash] = secretHash(ps.Credentials.Password)
+	}
+	if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
+		return fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
+	}
+	return nil
+}
+
+// ownLabels are the options' extra labels without parity's project and
+// service ones: for copies that belong to no project's `down --volumes`.
+func (s *Session) ownLabels() map[string]string {
+	labels := map[string]string{}
+	for k, v := range s.opts.ExtraLabels {
+		if k != LabelProject && k != LabelService {
+			labels[k] = v
+		}
+	}
+	return labels
+}
+
+func snapshotNames(snaps map[string]map[string]snapshotRecord) string {
+	if len(snaps) == 0 {
+		return "it has none; save one with parity snapshot save NAME"
+	}
+	return "its snapshots: " + strings.Join(slices.Sorted(maps.Keys(snaps)), ", ")
+}
+
+// SnapshotInfo describes one snapshot.
+type SnapshotInfo struct {
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+	Services []string  `json:"services"`
+	Size     int64     `json:"size_bytes"`
+}
+
+// Snapshots lists the project's snapshots, oldest first.
+func Snapshots(ctx context.Context, opts Options) ([]SnapshotInfo, error) {
+	_, sf, _, err := openData(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	var out []SnapshotInfo
+	for name, snap := range sf.Snapshots {
+		info := SnapshotInfo{Name: name}
+		for svc, rec := range snap {
+			info.Services = append(info.Services, svc)
+			info.Size += rec.Size
+			if info.Created.IsZero() || rec.Created.Before(info.Created) {
+				info.Created = rec.Created
+			}
+		}
+		sort.Strings(info.Services)
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+// SnapshotRemove deletes snapshot name's copies.
+func SnapshotRemove(ctx context.Context, opts Options, name string) error {
+	s, sf, _, err := openData(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+	snap, ok := sf.Snapshots[name]
+	if !ok {
+		return fmt.Errorf("snapshot rm %s: project %s has no such snapshot (%s)", name, s.project.Name, snapshotNames(sf.Snapshots))
+	}
+	for _, svc := range slices.Sorted(maps.Keys(snap)) {
+		if err := s.docker.RemoveVolume(ctx, snap[svc].Volume); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			return fmt.Errorf("snapshot rm %s: remove volume %s: %w", name, snap[svc].Volume, err)
+		}
+	}
+	delete(sf.Snapshots, name)
+	return sf.Save()
+}
+
+// TemplateInfo describes one initialised template.
+type TemplateInfo struct {
+	Volume       string    `json:"volume"`
+	Kind         string    `json:"kind"`
+	Image        string    `json:"image"`
+	Created      time.Time `json:"created"`
+	Size         int64     `json:"size_bytes"` // -1: unknown
+	FirstProject string    `json:"first_project,omitempty"`
+}
+
+// machineDocker is the engine client of a command that needs no project.
+func machineDocker(ctx context.Context, opts Options) (docker.Client, error) {
+	client := opts.Docker
+	if client == nil {
+		c, err := docker.New(docker.WithDebug(docker.NewDebugLog(opts.Debug)))
+		if err != nil {
+			return nil, err
+		}
+		client = c
+	}
+	if _, err := client.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return client, nil
+}
+
+func templateSelector(opts Options) map[string]string {
+	sel := map[string]string{}
+	for k, v := range opts.ExtraLabels {
+		if k != LabelProject && k != LabelService {
+			sel[k] = v
+		}
+	}
+	sel[volumes.LabelTemplate] = ""
+	return sel
+}
+
+// Templates lists the machine's initialised templates (those carrying the
+// options' extra labels too, when set), with the disk space each takes.
+func Templates(ctx context.Context, opts Options) ([]TemplateInfo, error) {
+	client, err := machineDocker(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return listTemplates(ctx, client, opts)
+}
+
+func listTemplates(ctx context.Context, client docker.Client, opts Options) ([]TemplateInfo, error) {
+	vols, err := client.Volumes(ctx, templateSelector(opts))
+	if err != nil {
+		return nil, err
+	}
+	sizes := map[string]int64{}
+	if len(vols) > 0 {
+		if sizes, err = client.VolumeSizes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]TemplateInfo, 0, len(vols))
+	for _, v := range vols {
+		size, ok := sizes[v.Name]
+		if !ok {
+			size = -1
+		}
+		out = append(out, TemplateInfo{
+			Volume: v.Name, Kind: v.Labels[volumes.LabelTemplateKind], Image: v.Labels[volumes.LabelTemplateImage],
+			Created: volumes.Created(v), Size: size, FirstProject: v.Labels[volumes.LabelFirstProject],
+		})
+	}
+	return out, nil
+}
+
+// PruneTemplates removes the machine's initialised templates (those
+// carrying the options' extra labels too, when set) and nothing else: no
+// project's data, no snapshot. A template being copied at that moment is
+// in use and left, and said so.
+func PruneTemplates(ctx context.Context, opts Options) ([]TemplateInfo, error) {
+	client, err := machineDocker(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	list, err := listTemplates(ctx, client, opts)
+	if err != nil {
+		return nil, err
+	}
+	var removed []TemplateInfo
+	var errs []error
+	for _, t := range list {
+		if err := client.RemoveVolume(ctx, t.Volume); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("remove template %s: %w", t.Volume, err))
+			continue
+		}
+		removed = append(removed, t)
+	}
+	return removed, errors.Join(errs...)
+}

@@ -193,7 +193,10 @@ func (m MySQL) mysqlAccounts(env, old map[string]string) (root rekeyAccount, use
 // unix_socket") with a password alone. MySQL (5.7.6 and later) takes the
 // new password as a plain string there; MariaDB takes plain text only inside
 // PASSWORD(), which it hands to the account's own plugin (10.4 and later),
-// and reads a plain string as a hash.
+// and reads a plain string as a hash. MariaDB refuses SET PASSWORD for a
+// chain that starts with a plugin without a password ("unix_socket OR
+// mysql_native_password", error 1699); Rekey then fails naming the account
+// rather than rebuild the chain.
 func (m MySQL) Rekey(ctx context.Context, ep Endpoint, env map[string]string, old map[string]string) error {
 	ctx, cancel := rekeyContext(ctx)
 	defer cancel()

@@ -483,6 +483,16 @@ func TestPostgresRekeyBitnami(t *testing.T) {
 		t.Errorf("passwords of app and postgres: %q, want u2 and a2", got)
 	}
 
+	// A rekey that stopped after the app user: the superuser follows.
+	roles = &fakeRoles{pw: map[string]string{"app": "u2", "postgres": "a1"}}
+	ep.Port = roles.serve(t)
+	if err := bitnami.Rekey(ctx, ep, env, old); err != nil {
+		t.Fatalf("Rekey after a half-done one: %v", err)
+	}
+	if !slices.Equal(roles.alters, []string{"postgres"}) || roles.password("postgres") != "a2" {
+		t.Errorf("altered %q, postgres's password %q; want postgres only, a2", roles.alters, roles.password("postgres"))
+	}
+
 	// Without a superuser password the superuser is left alone: Bitnami
 	// gave it none, so it cannot log in over the network.
 	roles = &fakeRoles{pw: map[string]string{"app": "u1"}}

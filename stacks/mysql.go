@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -176,6 +177,20 @@ func (MySQL) Probe(ctx context.Context, ep Endpoint) error {
 
 	dialer := &probeDialer{}
 	defer dialer.closeAll()
+	db, err := mysqlOpen(ep, timeout, dialer)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return mysqlFailed(ctx, dialer, err)
+	}
+	return nil
+}
+
+// mysqlOpen is a pool that logs in at ep as the probe does, through dialer,
+// for one short exchange: it keeps no idle connection.
+func mysqlOpen(ep Endpoint, timeout time.Duration, dialer *probeDialer) (*sql.DB, error) {
 	cfg := mysqlConfig(ep)
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = timeout, timeout, timeout
 	cfg.DialFunc = dialer.DialContext
@@ -184,15 +199,11 @@ func (MySQL) Probe(ctx context.Context, ep Endpoint) error {
 	cfg.Logger = &mysql.NopLogger{}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return fmt.Errorf("configure mysql probe: %w", err)
+		return nil, fmt.Errorf("configure mysql probe: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	defer db.Close()
 	db.SetMaxIdleConns(0)
-	if err := db.PingContext(ctx); err != nil {
-		return mysqlFailed(ctx, dialer, err)
-	}
-	return nil
+	return db, nil
 }
 
 func mysqlConfig(ep Endpoint) *mysql.Config {

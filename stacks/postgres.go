@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -189,14 +190,20 @@ func configureOfficialPostgres(env map[string]string, secret string, wanted Cred
 	return Credentials{User: user, Password: secret, Database: db}
 }
 
+// Bitnami's password variables, its own name first, then the alias it also
+// reads: the app user's, and the postgres superuser's.
+var (
+	bitnamiPGPasswordVars = []string{"POSTGRESQL_PASSWORD", "POSTGRES_PASSWORD"}
+	bitnamiPGAdminVars    = []string{"POSTGRESQL_POSTGRES_PASSWORD", "POSTGRES_POSTGRES_PASSWORD"}
+)
+
 // configureBitnamiPostgres follows Bitnami's postgresql-env.sh: its
 // POSTGRESQL_* variables win over the POSTGRES_* aliases it also reads, and
 // its database defaults to "postgres", not to the user.
 func configureBitnamiPostgres(env map[string]string, secret string, wanted Credentials) Credentials {
 	userVars := []string{"POSTGRESQL_USERNAME", "POSTGRES_USERNAME", "POSTGRES_USER", "POSTGRESQL_USER"}
 	dbVars := []string{"POSTGRESQL_DATABASE", "POSTGRES_DATABASE", "POSTGRES_DB"}
-	passVars := []string{"POSTGRESQL_PASSWORD", "POSTGRES_PASSWORD"}
-	adminVars := []string{"POSTGRESQL_POSTGRES_PASSWORD", "POSTGRES_POSTGRES_PASSWORD"}
+	passVars, adminVars := bitnamiPGPasswordVars, bitnamiPGAdminVars
 
 	// Whether production gives the postgres superuser a password of its own,
 	// read before the _FILE variables go.
@@ -251,9 +258,24 @@ func (Postgres) Probe(ctx context.Context, ep Endpoint) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	conn, err := postgresConnect(ctx, ep, timeout)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	// Without arguments pgx sends this as one simple-protocol Query message.
+	if _, err := conn.Exec(ctx, "SELECT 1"); err != nil {
+		return postgresFailed(ctx, err)
+	}
+	return nil
+}
+
+// postgresConnect logs in at ep as the probe does; a failed login's error
+// is postgresFailed's.
+func postgresConnect(ctx context.Context, ep Endpoint, timeout time.Duration) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(postgresURL("postgres", ep).String())
 	if err != nil {
-		return fmt.Errorf("parse probe config: %w", err)
+		return nil, fmt.Errorf("parse probe config: %w", err)
 	}
 	// ParseConfig also reads the developer's PG* variables; none of them
 	// should steer the probe, so every setting they could have changed is
@@ -269,14 +291,9 @@ func (Postgres) Probe(ctx context.Context, ep Endpoint) error {
 
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return postgresFailed(ctx, err)
+		return nil, postgresFailed(ctx, err)
 	}
-	defer conn.Close(ctx)
-	// Without arguments pgx sends this as one simple-protocol Query message.
-	if _, err := conn.Exec(ctx, "SELECT 1"); err != nil {
-		return postgresFailed(ctx, err)
-	}
-	return nil
+	return conn, nil
 }
 
 func postgresFailed(ctx context.Context, err error) error {

@@ -27,26 +27,6 @@ type Initializer interface {
 	Init(ctx context.Context, ep Endpoint, svc Service) error
 }
 
-// Rekeyer is a Stack whose passwords are written into its data when an
-// empty data directory is initialised (Postgres, MySQL, MariaDB). Data
-// initialised with other passwords (copied from a template or a snapshot)
-// answers to those until Rekey changes them on the running server.
-type Rekeyer interface {
-	// SecretVars lists the variables of env (the container environment
-	// Configure returned) whose values the data keeps: POSTGRES_PASSWORD;
-	// MYSQL_ROOT_PASSWORD and MYSQL_PASSWORD; the MARIADB_ names; Bitnami's.
-	// Only names set in env, sorted.
-	SecretVars(env map[string]string) []string
-	// Rekey logs in at ep.Host:ep.Port with the passwords the data holds
-	// (old: variable -> value, as SecretVars named them when the data was
-	// initialised) and changes each account's password to its value in env,
-	// so that afterwards ep.Credentials log in. Idempotent: when the data
-	// already holds env's passwords (a rekey that finished before a crash)
-	// it returns nil. An error wraps ErrAuth when neither the old nor the
-	// new passwords log in.
-	Rekey(ctx context.Context, ep Endpoint, env map[string]string, old map[string]string) error
-}
-
 // FallbackVarser is a Stack some of whose Vars are its only when no other
 // kind in the project claims them among its own Vars: DATABASE_URL is
 // MySQL's when MySQL is the only database, Postgres' when both run.

@@ -45,9 +45,9 @@ func (o DataOrigin) String() string {
 // dataTrack is what up learns about new data while it starts services.
 type dataTrack struct {
 	mu sync.Mutex
-	// copied: services whose new volume got a copy (template, snapshot);
-	// their ready event says so.
-	copied map[string]string
+	// copied: services whose new volume got a template's copy, and when
+	// the copy began; their ready event says so, timed from then.
+	copied map[string]time.Time
 	// keep: services initialised from empty whose data becomes a template
 	// once ready, by template key.
 	keep map[string]string
@@ -60,6 +60,29 @@ func (d *dataTrack) set(m *map[string]string, svc, v string) {
 		*m = map[string]string{}
 	}
 	(*m)[svc] = v
+}
+
+func (d *dataTrack) copyStarted(svc string, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.copied == nil {
+		d.copied = map[string]time.Time{}
+	}
+	d.copied[svc] = at
+}
+
+// readyNote is the reason and duration a service's ready event shows: for
+// data copied from a template, "from template" and the time since the
+// copy began.
+func (d *dataTrack) readyNote(svc string, settled time.Duration) (string, time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	at, ok := d.copied[svc]
+	if !ok {
+		return "", settled
+	}
+	delete(d.copied, svc)
+	return "from template", time.Since(at)
 }
 
 func (d *dataTrack) take(m *map[string]string, svc string) string {
@@ -145,7 +168,8 @@ func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 		s.data.set(&s.data.keep, ps.Name, key)
 		return nil
 	}
-	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseCreating, Reason: "from template"})
+	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseCreating, Reason: "copying template"})
+	copyStart := time.Now()
 	// Written down before the copy: a crash between the copy and the
 	// password change leaves a note the next up acts on.
 	if err := s.noteRekey(ps.Name, secrets); err != nil {
@@ -154,7 +178,7 @@ func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 	if _, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: tmpl, To: ps.DataVolume, Labels: s.labels(nil)}); err != nil {
 		return fmt.Errorf("service %s: %w", ps.Name, err)
 	}
-	s.data.set(&s.data.copied, ps.Name, "from template")
+	s.data.copyStarted(ps.Name, copyStart)
 	origin = DataOrigin{From: "template", Name: tmpl, At: time.Now()}
 	return nil
 }

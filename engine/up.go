@@ -598,7 +598,8 @@ func (s *Session) settle(ctx context.Context, ps *plannedService) error {
 		default:
 			perr := check(ctx, c)
 			if perr == nil {
-				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: time.Since(start), Reason: s.data.take(&s.data.copied, ps.Name)})
+				reason, readyIn := s.data.readyNote(ps.Name, time.Since(start))
+				s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseReady, ReadyIn: readyIn, Reason: reason})
 				return nil
 			}
 			if ctx.Err() != nil {

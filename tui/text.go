@@ -25,13 +25,20 @@ func phaseText(phase event.Phase, reason string, exitCode int, readyIn time.Dura
 			return fmt.Sprintf("pulling %d%%", pull.Percent())
 		}
 		return "pulling"
-	case event.PhaseWaiting, event.PhaseFailed:
+	case event.PhaseWaiting, event.PhaseFailed, event.PhaseCreating:
 		if reason != "" {
 			return string(phase) + ": " + reason
 		}
 		return string(phase)
 	case event.PhaseReady:
-		if readyIn > 0 {
+		switch {
+		case reason != "" && readyIn > 0:
+			// "from template (0.4s)": where the data came from says more
+			// than "ready" when it was not initialised here.
+			return reason + " (" + shortDuration(readyIn) + ")"
+		case reason != "":
+			return reason
+		case readyIn > 0:
 			return "ready in " + shortDuration(readyIn)
 		}
 		return "ready"

@@ -111,7 +111,7 @@ func TestDockerASecondProjectGetsItsDatabaseFromTheTemplate(t *testing.T) {
 	if pw2 := second.secret("db"); pw2 == pw1 {
 		t.Errorf("both projects' db have password %q: a copy must get its own", pw1)
 	}
-	hasPrefix(t, second.kc(m2, "postgres", "write", "k", "v2"), "postgres k=v2 via", "write through the copy")
+	hasPrefix(t, second.kc(m2, "postgres", "write", "k", "v2"), "postgres wrote k via", "write through the copy")
 	hasPrefix(t, second.kc(m2, "postgres", "read", "k"), "postgres k=v2 via", "read through the copy")
 	// The init script's rows came with the copy.
 	row := docker(t, "exec", "parity-"+second.project+"-db", "psql", "-U", "app", "-d", "app", "-Atc", "select name from seeded")

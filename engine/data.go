@@ -51,7 +51,17 @@ type dataTrack struct {
 	// keep: services initialised from empty whose data becomes a template
 	// once ready, by template key.
 	keep map[string]string
+	// fresh: services whose data volume this up made.
+	fresh map[string]string
 }
+
+func (d *dataTrack) anyFresh() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.fresh) > 0
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }
 
 func (d *dataTrack) set(m *map[string]string, svc, v string) {
 	d.mu.Lock()
@@ -156,6 +166,7 @@ func secretValues(ps *plannedService) map[string]string {
 func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 	origin := DataOrigin{From: "initialised", At: time.Now()}
 	defer func() { s.setOrigin(ps.Name, origin) }()
+	s.data.set(&s.data.fresh, ps.Name, "new")
 	key, err := s.templateKey(ctx, ps)
 	if err != nil || key == "" {
 		return err

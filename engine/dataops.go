@@ -119,8 +119,10 @@ type DataResult struct {
 
 // Reset puts the services' data (all that keep data when none are named)
 // back to how it was just after initialising, with the same passwords:
-// from the machine's template when there is one, else emptied for the
-// server to initialise again. Other services are not touched.
+// from snapshot "seeded" when parity.yaml's seed made one, else from the
+// machine's template when there is one, else emptied for the server to
+// initialise again (and then seeded, when a seed command is set). Other
+// services are not touched.
 func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]DataResult, error) {
 	opts.Sink = sink
 	s, sf, found, err := openData(ctx, opts)
@@ -132,7 +134,8 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 	if err != nil {
 		return nil, err
 	}
-	return s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
+	seeded := sf.Snapshots[SeededSnapshot]
+	results, err := s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
 		res := DataResult{Service: ps.Name, From: "empty"}
 		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
 			res.From = "nothing: no data yet"
@@ -140,34 +143,61 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 		} else if err != nil {
 			return res, err
 		}
-		var tmpl string
+		// Where the data comes from, and the passwords it holds.
+		var from string
 		var secrets map[string]string
-		if key, err := s.templateKey(ctx, ps); err == nil && key != "" {
-			if tmpl, secrets, err = s.findTemplate(ctx, key); err != nil {
-				return res, err
+		origin := DataOrigin{From: "reset", At: time.Now()}
+		if rec, ok := seeded[ps.Name]; ok {
+			if _, err := s.docker.Volume(ctx, rec.Volume); err == nil {
+				from, secrets = rec.Volume, rec.Secrets
+				res.From, res.Name = "snapshot", SeededSnapshot
+				origin = DataOrigin{From: "seeded", Name: SeededSnapshot, At: time.Now()}
+			}
+		}
+		if from == "" {
+			if key, err := s.templateKey(ctx, ps); err == nil && key != "" {
+				tmpl, tsecrets, err := s.findTemplate(ctx, key)
+				if err != nil {
+					return res, err
+				}
+				if tmpl != "" {
+					from, secrets = tmpl, tsecrets
+					res.From, res.Name = "template", tmpl
+					origin = DataOrigin{From: "template", Name: tmpl, At: time.Now()}
+				}
 			}
 		}
 		c, ok := found[ps.Name]
 		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
-			origin := DataOrigin{From: "reset", At: time.Now()}
-			if tmpl != "" {
+			if _, isRekeyer := ps.Stack.(stacks.Rekeyer); isRekeyer && from != "" && !maps.Equal(secrets, secretValues(ps)) {
 				if err := s.noteRekey(ps.Name, secrets); err != nil {
 					return err
 				}
-				res.From, res.Name = "template", tmpl
-				origin = DataOrigin{From: "template", Name: tmpl, At: time.Now()}
 			} else {
 				s.rekeyDone(ps.Name) // the data it was about is going
 			}
-			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: tmpl, To: ps.DataVolume, Labels: s.labels(nil)})
+			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: from, To: ps.DataVolume, Labels: s.labels(nil)})
 			res.Size = size
 			if err == nil {
 				s.setOrigin(ps.Name, origin)
+				if origin.From != "seeded" {
+					s.data.set(&s.data.fresh, ps.Name, "reset")
+				}
 			}
 			return err
 		})
 		return res, err
 	})
+	if err != nil || seeded != nil {
+		return results, err
+	}
+	// Fresh data and a seed command, but no seeded snapshot yet: seed now.
+	for _, ps := range picked {
+		if c, ok := found[ps.Name]; ok && c.Running {
+			s.setID(ps.Name, c.ID)
+		}
+	}
+	return results, s.seedFresh(ctx)
 }
 
 // eachData runs one service's data change per picked service, at once,
@@ -212,6 +242,12 @@ func SnapshotSave(ctx context.Context, opts Options, name string, services []str
 	if err != nil {
 		return nil, err
 	}
+	return s.saveSnapshot(ctx, name, picked, found)
+}
+
+// saveSnapshot copies picked's data into snapshot name (replacing one of
+// that name), with the state locked by the caller.
+func (s *Session) saveSnapshot(ctx context.Context, name string, picked []*plannedService, found map[string]docker.Container) ([]DataResult, error) {
 	var mu sync.Mutex
 	saved := map[string]snapshotRecord{}
 	results, err := s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
@@ -227,12 +263,17 @@ func SnapshotSave(ctx context.Context, opts Options, name string, services []str
 		}
 		c, ok := found[ps.Name]
 		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
+			if old, err := s.docker.Volume(ctx, vol); err == nil && old.Labels[volumes.LabelSnapshot] == name && old.Labels[LabelProject] == s.project.Name {
+				// The same snapshot taken again (seeded, after a new seed).
+				if err := s.docker.RemoveVolume(ctx, vol); err != nil {
+					return fmt.Errorf("snapshot save %s: replace volume %s: %w", name, vol, err)
+				}
+			}
 			if err := s.docker.CreateVolume(ctx, vol, labels); err != nil {
 				return fmt.Errorf("snapshot save %s: %w", name, err)
 			}
 			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: ps.DataVolume, To: vol, Labels: s.labels(nil)})
 			if err != nil {
-				_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), vol)
 				return err
 			}
 			res.Size = size
@@ -243,26 +284,28 @@ func SnapshotSave(ctx context.Context, opts Options, name string, services []str
 		})
 		return res, err
 	})
-	if len(saved) > 0 {
-		s.stMu.Lock()
-		if sf.Snapshots == nil {
-			sf.Snapshots = map[string]map[string]snapshotRecord{}
-		}
-		if err == nil {
-			sf.Snapshots[name] = saved
-		} else {
-			// A snapshot missing a service is no snapshot: drop the copies made.
+	s.stMu.Lock()
+	defer s.stMu.Unlock()
+	if s.st.Snapshots == nil {
+		s.st.Snapshots = map[string]map[string]snapshotRecord{}
+	}
+	if err != nil {
+		// A snapshot missing a service is no snapshot: drop the copies
+		// made, unless they replaced an older one's.
+		if _, older := s.st.Snapshots[name]; !older {
 			for _, rec := range saved {
 				_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), rec.Volume)
 			}
 		}
-		saveErr := s.saveLocked()
-		s.stMu.Unlock()
-		if err == nil {
-			err = saveErr
+		return results, err
+	}
+	for svc, rec := range s.st.Snapshots[name] {
+		if _, again := saved[svc]; !again {
+			_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), rec.Volume)
 		}
 	}
-	return results, err
+	s.st.Snapshots[name] = saved
+	return results, s.saveLocked()
 }
 
 // SnapshotRestore puts snapshot name's copies back into its services'

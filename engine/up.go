@@ -145,7 +145,10 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 	if err := pickError(ctx, errs); err != nil {
 		return err
 	}
-	return saveErr
+	if saveErr != nil {
+		return saveErr
+	}
+	return s.seedFresh(ctx)
 }
 
 // pickError chooses the error to report: Ctrl-C first, then a service's

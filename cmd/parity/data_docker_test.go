@@ -237,3 +237,35 @@ func TestDockerTemplatesPruneRemovesOnlyTemplates(t *testing.T) {
 	}
 	hasPrefix(t, e.kc(m, "postgres", "read", "k"), "postgres k=kept via", "the project's data after prune")
 }
+
+// parity.yaml's seed runs once on fresh data; reset goes back to the
+// seeded data without running it again.
+func TestDockerSeedRunsOnceAndResetGoesBackToTheSeededData(t *testing.T) {
+	e := newEnv(t)
+	m := dataProject(t, "SELECT 3;\n")
+	dir := filepath.Dir(m)
+	runs := filepath.Join(dir, "seed-runs")
+	seed := "seed: [\"sh\", \"-c\", \"echo run >> " + runs + " && exec " + kindcheckBin + " postgres write k seeded\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "parity.yaml"), []byte(seed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pd := []string{"--project-directory", dir}
+	up := e.mustRun(m, append(pd, "up", "-d")...)
+	if !strings.Contains(up.stderr, "seed: done") {
+		t.Errorf("up did not seed:\n%s", up.stderr)
+	}
+	hasPrefix(t, e.kc(m, "postgres", "read", "k"), "postgres k=seeded via", "after the seed")
+	e.kc(m, "postgres", "write", "k2", "later")
+	e.mustRun(m, append(pd, "reset", "db", "--yes")...)
+	hasPrefix(t, e.kc(m, "postgres", "read", "k"), "postgres k=seeded via", "after reset")
+	hasPrefix(t, e.kc(m, "postgres", "read", "k2"), "postgres k2 missing via", "a row written after the seed, after reset")
+	e.mustRun(m, append(pd, "down")...)
+	e.mustRun(m, append(pd, "up", "-d")...)
+	data, err := os.ReadFile(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "run"); n != 1 {
+		t.Errorf("the seed ran %d times over up, reset, down, up; want once", n)
+	}
+}

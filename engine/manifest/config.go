@@ -33,6 +33,11 @@ type Config struct {
 	// sources in Files, relative to parity.yaml, applied in order.
 	Values []string  `yaml:"values"`
 	App    AppConfig `yaml:"app"`
+	// Seed runs once on fresh data (a new volume, or after parity reset
+	// with no seeded snapshot yet), with the app's environment, in the app's
+	// directory: migrations and seed data. parity keeps the result as
+	// snapshot "seeded", which reset goes back to.
+	Seed Command `yaml:"seed"`
 	// Services holds per-service settings, keyed by manifest service name.
 	Services map[string]ServiceSettings `yaml:"services"`
 

@@ -24,7 +24,7 @@ const SeedSource = "seed"
 // new data, then keeps every data service's data as snapshot "seeded":
 // migrations and seed data run once per machine, not once per reset.
 func (s *Session) seedFresh(ctx context.Context) error {
-	if len(s.config.Seed) == 0 || !s.data.anyFresh() {
+	if s.config == nil || len(s.config.Seed) == 0 || !s.data.anyFresh() {
 		return nil
 	}
 	return s.seed(ctx)

@@ -28,6 +28,10 @@ type ServiceStatus struct {
 	// engine and version it runs there, and that it is a floor.
 	Source  string `json:"source,omitempty"`
 	Managed string `json:"managed,omitempty"`
+	// Data says where the service's current data came from: initialised
+	// here, a template, a snapshot, seeded, reset; "" when parity has no
+	// record (data from before it kept one).
+	Data *DataOrigin `json:"data,omitempty"`
 
 	// UsualPort, PortNote and PortHeldBy are as in ServiceSummary: the port
 	// the service would normally have and, when Address is not on it, why.
@@ -48,6 +52,7 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	origins := sf.Origins
 	sf.Close() // status never changes the state
 	cs, err := s.docker.Containers(ctx, map[string]string{LabelProject: s.project.Name})
 	if err != nil {
@@ -61,6 +66,9 @@ func (s *Session) Status(ctx context.Context) ([]ServiceStatus, error) {
 	for _, ps := range s.currentPlan().Services {
 		st := ServiceStatus{Name: ps.Name, Role: string(ps.Role), Why: ps.Why, Image: ps.Image, State: "absent", Job: ps.Job,
 			Source: ps.Svc.Origin, Managed: managedNote(ps.Svc)}
+		if o, ok := origins[ps.Name]; ok && ps.DataVolume != "" {
+			st.Data = &o
+		}
 		if ps.Stack != nil {
 			st.Kind = ps.Stack.Kind()
 		}

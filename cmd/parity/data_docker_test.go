@@ -108,6 +108,9 @@ func TestDockerASecondProjectGetsItsDatabaseFromTheTemplate(t *testing.T) {
 	if !strings.Contains(up2.stderr, "db: from template") {
 		t.Errorf("the second project's db did not say it came from the template:\n%s", up2.stderr)
 	}
+	if st := second.mustRun(m2, "status").stdout; !strings.Contains(st, "db's data: template parity-template-postgres-") {
+		t.Errorf("status does not say db's data came from the template:\n%s", st)
+	}
 	if pw2 := second.secret("db"); pw2 == pw1 {
 		t.Errorf("both projects' db have password %q: a copy must get its own", pw1)
 	}

@@ -105,6 +105,11 @@ func printStatus(io *streams, st []engine.ServiceStatus, asJSON bool) error {
 			fmt.Fprintf(io.Out, "%s comes from %s\n", s.Name, s.Source)
 		}
 	}
+	for _, s := range st {
+		if s.Data != nil && s.State != "absent" {
+			fmt.Fprintf(io.Out, "%s's data: %s\n", s.Name, s.Data)
+		}
+	}
 	return nil
 }
 

@@ -107,8 +107,9 @@ func Copy(ctx context.Context, c docker.Client, spec CopySpec) (int64, error) {
 	if spec.From != "" {
 		mounts = append(mounts, docker.Mount{Type: "volume", Source: spec.From, Target: "/from", ReadOnly: true})
 	}
-	// Create, wait and remove outlive a cancelled ctx: an abandoned copy
-	// would keep the volumes mounted (and so unremovable).
+	// Create, start and remove outlive a cancelled ctx: an abandoned copy
+	// would keep the volumes mounted (and so unremovable). Waiting does
+	// not: Ctrl-C ends it, and the removal kills the copy.
 	api := context.WithoutCancel(ctx)
 	id, err := c.Create(api, docker.ContainerSpec{
 		Image:      spec.Image,
@@ -126,7 +127,7 @@ func Copy(ctx context.Context, c docker.Client, spec CopySpec) (int64, error) {
 	if err := c.Start(api, id); err != nil {
 		return 0, fmt.Errorf("copy volume %s: %w", describe(spec), err)
 	}
-	code, err := c.Wait(api, id)
+	code, err := c.Wait(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("copy volume %s: %w", describe(spec), err)
 	}

@@ -1,14 +1,18 @@
 // Command up benchmarks `parity up` against what it replaces, in one run:
 // the floor (the same images started with plain `docker run` and polled by
-// the same probes on the same schedule), parity's cold, warm and no-op
-// `up --detach`, Debian's docker-compose waiting for the manifest's own
-// healthchecks, and `parity env`. It prints the median and minimum of each
-// and checks issue 3's targets.
+// the same probes on the same schedule), parity's cold `up --detach` with
+// no template (`--no-templates`: Postgres runs initdb) and with a template
+// hit (a copy of the data directory an earlier first start kept), warm and
+// no-op `up --detach`, Debian's docker-compose waiting for the manifest's
+// own healthchecks, `parity env`, and the data commands: `parity reset db`
+// and `parity snapshot restore` of ~100 MB. It prints the median and
+// minimum of each and checks issue 3's and issue 14's targets.
 //
 //	go run ./bench/up [-n 3] [-registry HOST:PORT] [-trace=false]
 //
-// Everything it creates carries dev.parity.test=1 and dev.parity.bench=<run
-// id> and is removed at the end, also after a failure or Ctrl-C.
+// Everything it creates, the templates parity keeps included, carries
+// dev.parity.test=1 and parity-bench.run=<run id> and is removed at the
+// end, also after a failure or Ctrl-C.
 package main
 
 import (
@@ -19,17 +23,21 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/parity-dev/parity/bench/internal/rig"
 )
 
-// Issue 3's targets.
+// Issue 3's targets, and issue 14's (instant data).
 const (
-	coldFactor = 1.2
-	warmMax    = 1500 * time.Millisecond
-	noopMax    = 300 * time.Millisecond
+	coldFactor     = 1.2
+	warmMax        = 1500 * time.Millisecond
+	noopMax        = 300 * time.Millisecond
+	templateFactor = 0.5
+	resetMax       = time.Second
+	restoreMax     = 2 * time.Second
 )
 
 type bench struct {
@@ -45,6 +53,13 @@ type bench struct {
 	traces   map[string][]trace
 	// floorTraces are the floors' docker and probe times per service.
 	floorTraces map[string][]floorTrace
+	// dbTraces are the steps of db's copy in the template-hit, reset and
+	// restore runs, from parity's --debug lines.
+	dbTraces map[string][]dbTrace
+	// resetFrom is where each reset took db's data from ("template").
+	resetFrom []string
+	// snapshotSize is what `snapshot save` reported for the restore case.
+	snapshotSize int64
 }
 
 func main() {
@@ -62,7 +77,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	b := &bench{n: *n, trace: *traced, runID: rig.RunID(), results: map[string][]time.Duration{}, traces: map[string][]trace{}, floorTraces: map[string][]floorTrace{}}
+	b := &bench{n: *n, trace: *traced, runID: rig.RunID(), results: map[string][]time.Duration{}, traces: map[string][]trace{},
+		floorTraces: map[string][]floorTrace{}, dbTraces: map[string][]dbTrace{}}
 	err := b.run(ctx, *registry)
 	if cerr := b.cleanup(); cerr != nil {
 		fmt.Fprintln(os.Stderr, "bench/up: cleanup:", cerr)
@@ -109,20 +125,30 @@ func (b *bench) run(ctx context.Context, registryFlag string) error {
 	}
 	fmt.Printf("docker engine %s; %s\n", info, compose)
 
-	// The three cold cases alternate, so a machine that gets busier or
-	// quieter during the run weighs on each of them alike.
+	if err := b.prime(ctx); err != nil {
+		return err
+	}
+	// The cold cases alternate, so a machine that gets busier or quieter
+	// during the run weighs on each of them alike.
 	for i := range b.n {
-		if err := b.measure(ctx, caseFloor, func() (time.Duration, error) { return b.floor(ctx, i) }); err != nil {
-			return err
-		}
-		if err := b.measure(ctx, caseCold, func() (time.Duration, error) { return b.cold(ctx, i) }); err != nil {
-			return err
-		}
-		if err := b.measure(ctx, caseCompose, func() (time.Duration, error) { return b.compose(ctx, i) }); err != nil {
-			return err
+		for _, c := range []struct {
+			name string
+			once func(context.Context, int) (time.Duration, error)
+		}{
+			{caseFloor, b.floor},
+			{caseColdEmpty, b.coldEmpty},
+			{caseColdTemplate, b.coldTemplate},
+			{caseCompose, b.compose},
+		} {
+			if err := b.measure(ctx, c.name, func() (time.Duration, error) { return c.once(ctx, i) }); err != nil {
+				return err
+			}
 		}
 	}
 	if err := b.warmAndNoop(ctx); err != nil {
+		return err
+	}
+	if err := b.resetAndRestore(ctx); err != nil {
 		return err
 	}
 	b.report(compose)
@@ -160,9 +186,16 @@ func (b *bench) measure(ctx context.Context, name string, once func() (time.Dura
 	return nil
 }
 
-// cleanup removes everything this run created, whatever state it is in.
+// cleanup removes everything this run created, whatever state it is in,
+// the templates parity kept included (they carry PARITY_LABELS, though no
+// project label), and fails when anything is left.
 func (b *bench) cleanup() error {
 	err := rig.RemoveLabelled(rig.RunLabel + "=" + b.runID)
+	if left, lerr := rig.Labelled(rig.RunLabel + "=" + b.runID); lerr != nil {
+		err = errors.Join(err, lerr)
+	} else if len(left) > 0 {
+		err = errors.Join(err, fmt.Errorf("left behind: %s", strings.Join(left, ", ")))
+	}
 	if b.tmp != "" {
 		err = errors.Join(err, os.RemoveAll(b.tmp))
 	}

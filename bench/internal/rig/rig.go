@@ -22,10 +22,12 @@ import (
 
 // Labels every benchmark puts on what it creates: TestLabel=1, so
 // `make clean-testbed` finds leftovers, and RunLabel=<run id>, so a run
-// removes exactly its own objects.
+// removes exactly its own objects. Both go to parity through PARITY_LABELS,
+// which refuses every dev.parity.* key but TestLabel (those say which
+// project owns an object), so RunLabel lives outside that prefix.
 const (
 	TestLabel = "dev.parity.test"
-	RunLabel  = "dev.parity.bench"
+	RunLabel  = "parity-bench.run"
 )
 
 // RunID is a short random id for one benchmark run.
@@ -124,6 +126,35 @@ func RemoveLabelled(labels ...string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Labelled lists the containers and volumes still carrying every label
+// given as "key=value", as "container NAME" and "volume NAME": what a
+// RemoveLabelled left behind.
+func Labelled(labels ...string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var filters []string
+	for _, l := range labels {
+		filters = append(filters, "--filter", "label="+l)
+	}
+	var left []string
+	for _, kind := range []struct {
+		what string
+		list []string
+	}{
+		{"container", []string{"ps", "-a", "--format", "{{.Names}}"}},
+		{"volume", []string{"volume", "ls", "--format", "{{.Name}}"}},
+	} {
+		out, err := Docker(ctx, append(kind.list, filters...)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range strings.Fields(out) {
+			left = append(left, kind.what+" "+name)
+		}
+	}
+	return left, nil
 }
 
 // FreePort is a loopback TCP port nobody listened on a moment ago.

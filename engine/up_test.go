@@ -45,7 +45,9 @@ func testSession(t *testing.T, proj *manifest.Project, f *docker.Fake, rec *reco
 		stateDir = t.TempDir()
 	}
 	s := &Session{
-		opts:     Options{WorkingDir: t.TempDir(), Timeout: 30 * time.Second, Mirror: "127.0.0.1:5959"},
+		// Templates are off: these tests count containers and starts;
+		// data_test.go has the templates' own.
+		opts:     Options{WorkingDir: t.TempDir(), Timeout: 30 * time.Second, Mirror: "127.0.0.1:5959", NoTemplates: true},
 		docker:   f,
 		project:  proj,
 		stateDir: stateDir,

@@ -7,7 +7,7 @@
 //
 //	go run ./bench/tui [-window 10s] [-presses 10] [-rate 10000] [-registry HOST:PORT]
 //
-// Everything it creates carries dev.parity.test=1 and dev.parity.bench=<run
+// Everything it creates carries dev.parity.test=1 and parity-bench.run=<run
 // id> and is removed at the end, also after a failure or Ctrl-C.
 package main
 

@@ -31,6 +31,9 @@ type Fake struct {
 	containers map[string]*fakeContainer
 	volumes    map[string]Volume
 	sizes      map[string]int64
+	// scriptCopies hands parity's copy containers to the OnStart hook
+	// instead of running them to completion.
+	scriptCopies bool
 	networks   map[string]map[string]string // name -> labels
 	errs       map[string]error
 	calls      []Call
@@ -127,6 +130,14 @@ func (f *Fake) OnStart(fn func(Container)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.onStart = fn
+}
+
+// ScriptCopies hands parity's copy containers (label dev.parity.helper=copy)
+// to the OnStart hook; by default the Fake runs them to completion.
+func (f *Fake) ScriptCopies() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scriptCopies = true
 }
 
 // Calls returns every call so far, in order.
@@ -445,11 +456,12 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 	}
 	f.startLocked(fc)
 	c, hook := fc.snapshot(), f.onStart
-	if hook == nil && c.Labels[helperLabel] == "copy" {
+	if c.Labels[helperLabel] == "copy" && !f.scriptCopies {
 		// parity's volume copy (engine/volumes) runs to completion and
-		// prints the copy's size in KiB.
+		// prints the copy's size in KiB; the test's hook scripts services.
 		fc.logs = append(fc.logs, LogLine{Stream: "stdout", Text: "4", Time: time.Now()})
 		f.stopLocked(fc, 0)
+		hook = nil
 	}
 	f.mu.Unlock()
 	if hook != nil {
@@ -459,7 +471,7 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 }
 
 // helperLabel marks parity's own short-lived containers (engine/volumes'
-// copies), which the Fake runs to completion when nothing scripts them.
+// copies), which the Fake runs to completion.
 const helperLabel = "dev.parity.helper"
 
 // Stop stops a running container with exit code 0, emitting "die" and "stop".

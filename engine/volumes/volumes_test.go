@@ -143,6 +143,7 @@ func TestTemplateSecretsRoundTripAndRefuseGarbage(t *testing.T) {
 func TestCopyRunsOneContainerAndRemovesIt(t *testing.T) {
 	f := docker.NewFake()
 	f.AddImage("pg:15", "sha256:1")
+	f.ScriptCopies()
 	code := 0
 	var spec docker.ContainerSpec
 	f.OnStart(func(c docker.Container) {

@@ -8,8 +8,6 @@ import (
 	"github.com/parity-dev/parity/engine/volumes"
 )
 
-
-
 func withName(p *manifest.Project, name string) *manifest.Project {
 	p.Name = name
 	return p

@@ -34,14 +34,14 @@ type Fake struct {
 	// scriptCopies hands parity's copy containers to the OnStart hook
 	// instead of running them to completion.
 	scriptCopies bool
-	networks   map[string]map[string]string // name -> labels
-	errs       map[string]error
-	calls      []Call
-	builds     []BuildSpec
-	subs       map[*fakeSub]struct{}
-	onStart    func(Container)
-	nextID     int
-	nextPort   int
+	networks     map[string]map[string]string // name -> labels
+	errs         map[string]error
+	calls        []Call
+	builds       []BuildSpec
+	subs         map[*fakeSub]struct{}
+	onStart      func(Container)
+	nextID       int
+	nextPort     int
 }
 
 // Call is one recorded call to the Fake: the Client method and its main

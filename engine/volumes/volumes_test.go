@@ -83,7 +83,10 @@ func TestFilesHashSeesContentModesNamesAndLinks(t *testing.T) {
 		do   func()
 	}{
 		{"content", func() { write("01.sql", "CREATE TABLE b (x int);", 0o644) }},
-		{"mode", func() { write("01.sql", "CREATE TABLE b (x int);", 0o755); _ = os.Chmod(filepath.Join(dir, "01.sql"), 0o755) }},
+		{"mode", func() {
+			write("01.sql", "CREATE TABLE b (x int);", 0o755)
+			_ = os.Chmod(filepath.Join(dir, "01.sql"), 0o755)
+		}},
 		{"new file", func() { write("02.sh", "echo", 0o644) }},
 		{"symlink", func() { _ = os.Symlink("01.sql", filepath.Join(dir, "03.sql")) }},
 		{"rename", func() { _ = os.Rename(filepath.Join(dir, "02.sh"), filepath.Join(dir, "02b.sh")) }},

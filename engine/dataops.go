@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,18 +77,54 @@ func (s *Session) pickData(verb string, names []string) ([]*plannedService, erro
 	return out, nil
 }
 
-// withStopped runs change on ps's data with its container stopped, then
-// starts the container again if it was running and waits until it answers.
-func (s *Session) withStopped(ctx, wctx context.Context, ps *plannedService, c docker.Container, found bool, change func() error) error {
+// withStopped replaces ps's data by the copy: its container stopped, the
+// copy run, the container started again if it was running and waited for.
+// The copy's container is made while the service stops. discard says the
+// copy replaces the data wholesale (reset, restore): the service is
+// killed rather than shut down cleanly, which costs Postgres a checkpoint
+// for data about to be thrown away. before runs once the service has
+// stopped, just before the copy; after, once the copy has succeeded.
+func (s *Session) withStopped(ctx, wctx context.Context, ps *plannedService, c docker.Container, found bool, copySpec volumes.CopySpec, discard bool, before, after func(size int64) error) error {
 	api := context.WithoutCancel(ctx)
 	running := found && c.Running
+	var prepared *volumes.Prepared
+	var prepErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		prepared, prepErr = volumes.Prepare(ctx, s.docker, copySpec)
+	}()
+	var stopErr error
 	if running {
 		s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseStopping})
-		if err := s.docker.Stop(api, c.ID, 30*time.Second); err != nil && !errors.Is(err, docker.ErrNotFound) {
-			return fmt.Errorf("stop %s: %w", ps.Name, err)
+		grace := 30 * time.Second
+		if discard {
+			grace = 0
+		}
+		if err := s.docker.Stop(api, c.ID, grace); err != nil && !errors.Is(err, docker.ErrNotFound) {
+			stopErr = fmt.Errorf("stop %s: %w", ps.Name, err)
 		}
 	}
-	if err := change(); err != nil {
+	wg.Wait()
+	if err := cmp.Or(stopErr, prepErr); err != nil {
+		prepared.Discard(ctx)
+		if running && stopErr == nil {
+			_ = s.docker.Start(api, c.ID)
+		}
+		return err
+	}
+	err := before(0)
+	var size int64
+	if err == nil {
+		size, err = prepared.Run(ctx)
+	} else {
+		prepared.Discard(ctx)
+	}
+	if err == nil {
+		err = after(size)
+	}
+	if err != nil {
 		if running {
 			_ = s.docker.Start(api, c.ID)
 		}
@@ -168,23 +205,16 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 			}
 		}
 		c, ok := found[ps.Name]
-		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
-			if _, isRekeyer := ps.Stack.(stacks.Rekeyer); isRekeyer && from != "" && !maps.Equal(secrets, secretValues(ps)) {
-				if err := s.noteRekey(ps.Name, secrets); err != nil {
-					return err
-				}
-			} else {
-				s.rekeyDone(ps.Name) // the data it was about is going
-			}
-			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: from, To: ps.DataVolume, Labels: s.labels(nil)})
+		spec := volumes.CopySpec{Image: ps.PullRef, From: from, To: ps.DataVolume, Labels: s.labels(nil)}
+		err := s.withStopped(ctx, wctx, ps, c, ok, spec, true, func(int64) error {
+			return s.noteCopy(ps, from, secrets)
+		}, func(size int64) error {
 			res.Size = size
-			if err == nil {
-				s.setOrigin(ps.Name, origin)
-				if origin.From != "seeded" {
-					s.data.set(&s.data.fresh, ps.Name, "reset")
-				}
+			s.setOrigin(ps.Name, origin)
+			if origin.From != "seeded" {
+				s.data.set(&s.data.fresh, ps.Name, "reset")
 			}
-			return err
+			return nil
 		})
 		return res, err
 	})
@@ -261,27 +291,27 @@ func (s *Session) saveSnapshot(ctx context.Context, name string, picked []*plann
 		if secrets == nil {
 			secrets = secretValues(ps)
 		}
+		if old, err := s.docker.Volume(ctx, vol); err == nil && old.Labels[volumes.LabelSnapshot] == name && old.Labels[LabelProject] == s.project.Name {
+			// The same snapshot taken again (seeded, after a new seed).
+			if err := s.docker.RemoveVolume(ctx, vol); err != nil {
+				return res, fmt.Errorf("snapshot save %s: replace volume %s: %w", name, vol, err)
+			}
+		}
+		if err := s.docker.CreateVolume(ctx, vol, labels); err != nil {
+			return res, fmt.Errorf("snapshot save %s: %w", name, err)
+		}
 		c, ok := found[ps.Name]
-		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
-			if old, err := s.docker.Volume(ctx, vol); err == nil && old.Labels[volumes.LabelSnapshot] == name && old.Labels[LabelProject] == s.project.Name {
-				// The same snapshot taken again (seeded, after a new seed).
-				if err := s.docker.RemoveVolume(ctx, vol); err != nil {
-					return fmt.Errorf("snapshot save %s: replace volume %s: %w", name, vol, err)
-				}
-			}
-			if err := s.docker.CreateVolume(ctx, vol, labels); err != nil {
-				return fmt.Errorf("snapshot save %s: %w", name, err)
-			}
-			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: ps.DataVolume, To: vol, Labels: s.labels(nil)})
-			if err != nil {
-				return err
-			}
+		spec := volumes.CopySpec{Image: ps.PullRef, From: ps.DataVolume, To: vol, Labels: s.labels(nil)}
+		err := s.withStopped(ctx, wctx, ps, c, ok, spec, false, func(int64) error { return nil }, func(size int64) error {
 			res.Size = size
 			mu.Lock()
 			saved[ps.Name] = snapshotRecord{Volume: vol, Secrets: secrets, Size: size, Created: time.Now().UTC()}
 			mu.Unlock()
 			return nil
 		})
+		if err != nil && !ok {
+			_ = s.docker.RemoveVolume(context.WithoutCancel(ctx), vol)
+		}
 		return res, err
 	})
 	s.stMu.Lock()
@@ -342,23 +372,27 @@ func SnapshotRestore(ctx context.Context, opts Options, name string, sink Sink) 
 			return res, err
 		}
 		c, ok := found[ps.Name]
-		err := s.withStopped(ctx, wctx, ps, c, ok, func() error {
-			if _, isRekeyer := ps.Stack.(stacks.Rekeyer); isRekeyer && !maps.Equal(rec.Secrets, secretValues(ps)) {
-				if err := s.noteRekey(ps.Name, rec.Secrets); err != nil {
-					return err
-				}
-			} else {
-				s.rekeyDone(ps.Name)
-			}
-			size, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: rec.Volume, To: ps.DataVolume, Labels: s.labels(nil)})
+		spec := volumes.CopySpec{Image: ps.PullRef, From: rec.Volume, To: ps.DataVolume, Labels: s.labels(nil)}
+		err := s.withStopped(ctx, wctx, ps, c, ok, spec, true, func(int64) error {
+			return s.noteCopy(ps, rec.Volume, rec.Secrets)
+		}, func(size int64) error {
 			res.Size = size
-			if err == nil {
-				s.setOrigin(ps.Name, DataOrigin{From: "snapshot", Name: name, At: time.Now()})
-			}
-			return err
+			s.setOrigin(ps.Name, DataOrigin{From: "snapshot", Name: name, At: time.Now()})
+			return nil
 		})
 		return res, err
 	})
+}
+
+// noteCopy writes down the passwords data copied from "from" holds, when
+// they differ from ps's own and its stack can change them; an emptied
+// volume (from "") holds none.
+func (s *Session) noteCopy(ps *plannedService, from string, secrets map[string]string) error {
+	if _, isRekeyer := ps.Stack.(stacks.Rekeyer); isRekeyer && from != "" && !maps.Equal(secrets, secretValues(ps)) {
+		return s.noteRekey(ps.Name, secrets)
+	}
+	s.rekeyDone(ps.Name) // the data it was about is going
+	return nil
 }
 
 // ensureDataVolume makes ps's data volume when it is gone (after `down

@@ -98,6 +98,23 @@ du -sk /to | cut -f1`
 // To's size in bytes. The copy runs as root in a container with no
 // network; it is removed however the copy ends.
 func Copy(ctx context.Context, c docker.Client, spec CopySpec) (int64, error) {
+	p, err := Prepare(ctx, c, spec)
+	if err != nil {
+		return 0, err
+	}
+	return p.Run(ctx)
+}
+
+// Prepared is a copy whose container is created, not yet started: made
+// while the service stops, so the copy starts as soon as it has.
+type Prepared struct {
+	c    docker.Client
+	id   string
+	spec CopySpec
+}
+
+// Prepare creates the copy's container.
+func Prepare(ctx context.Context, c docker.Client, spec CopySpec) (*Prepared, error) {
 	labels := maps.Clone(spec.Labels)
 	if labels == nil {
 		labels = map[string]string{}
@@ -110,8 +127,7 @@ func Copy(ctx context.Context, c docker.Client, spec CopySpec) (int64, error) {
 	// Create, start and remove outlive a cancelled ctx: an abandoned copy
 	// would keep the volumes mounted (and so unremovable). Waiting does
 	// not: Ctrl-C ends it, and the removal kills the copy.
-	api := context.WithoutCancel(ctx)
-	id, err := c.Create(api, docker.ContainerSpec{
+	id, err := c.Create(context.WithoutCancel(ctx), docker.ContainerSpec{
 		Image:      spec.Image,
 		Entrypoint: []string{"/bin/sh", "-c"},
 		Cmd:        []string{copyScript},
@@ -121,8 +137,22 @@ func Copy(ctx context.Context, c docker.Client, spec CopySpec) (int64, error) {
 		Network:    "none",
 	})
 	if err != nil {
-		return 0, fmt.Errorf("copy volume %s: %w", describe(spec), err)
+		return nil, fmt.Errorf("copy volume %s: %w", describe(spec), err)
 	}
+	return &Prepared{c: c, id: id, spec: spec}, nil
+}
+
+// Discard removes a prepared copy that will not run.
+func (p *Prepared) Discard(ctx context.Context) {
+	if p != nil {
+		_ = p.c.Remove(context.WithoutCancel(ctx), p.id)
+	}
+}
+
+// Run starts the copy, waits for it and removes its container.
+func (p *Prepared) Run(ctx context.Context) (int64, error) {
+	api := context.WithoutCancel(ctx)
+	c, id, spec := p.c, p.id, p.spec
 	defer func() { _ = c.Remove(api, id) }()
 	if err := c.Start(api, id); err != nil {
 		return 0, fmt.Errorf("copy volume %s: %w", describe(spec), err)

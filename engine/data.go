@@ -223,7 +223,7 @@ func (s *Session) keepTemplate(ctx, waitCtx context.Context, ps *plannedService,
 	if err != nil {
 		s.warn(fmt.Sprintf("service %s: keeping its new data as a template failed (the next cold start initialises again): %v", ps.Name, err))
 	} else {
-		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: kept its freshly initialised data as template %s (%s) for the next cold start of the same image and settings", ps.Name, name, humanBytes(size))})
+		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: kept its freshly initialised data as template %s (%s) for the next cold start of the same image and settings", ps.Name, name, HumanSize(size))})
 	}
 	if err := s.docker.Start(api, id); err != nil {
 		return fmt.Errorf("start %s: %w", ps.Name, err)
@@ -325,8 +325,11 @@ func (s *Session) rekeyFirst(ps *plannedService, probe func(context.Context) err
 	}
 }
 
-func humanBytes(n int64) string {
+// HumanSize is a size in bytes for people: "45 MB"; "?" when unknown (<0).
+func HumanSize(n int64) string {
 	switch {
+	case n < 0:
+		return "?"
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 	case n >= 1<<20:

@@ -43,6 +43,26 @@ func confirm(io *streams, yes bool, question, flag string) error {
 	return nil
 }
 
+// start reads what every data command needs: the output format and the
+// engine's options.
+func (o *dataOptions) start(io *streams, g *globalOptions) (engine.Options, bool, error) {
+	asJSON, err := o.output.asJSON()
+	if err != nil {
+		return engine.Options{}, false, err
+	}
+	eo, err := g.engineOptions(io)
+	if err != nil {
+		return engine.Options{}, false, err
+	}
+	eo.Timeout = o.timeout
+	return eo, asJSON, nil
+}
+
+// dataSink prints the services' phases on stderr, as restart does.
+func dataSink(io *streams) engine.Sink {
+	return quietSink(tui.NewPlain(io.Err, io.OutTTY && io.getenv("NO_COLOR") == ""))
+}
+
 func printDataResults(io *streams, asJSON bool, verb string, results []engine.DataResult) error {
 	if asJSON {
 		enc := json.NewEncoder(io.Out)
@@ -60,25 +80,11 @@ func printDataResults(io *streams, asJSON bool, verb string, results []engine.Da
 		}
 		size := ""
 		if r.Size > 0 {
-			size = ", " + humanSize(r.Size)
+			size = ", " + engine.HumanSize(r.Size)
 		}
 		fmt.Fprintf(io.Out, "%s %s: %s (%.1fs%s)\n", verb, r.Service, from, r.Duration.Seconds(), size)
 	}
 	return nil
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n < 0:
-		return "?"
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.0f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func newResetCmd(io *streams, g *globalOptions, runF func(*dataOptions) error) *cobra.Command {
@@ -111,11 +117,7 @@ On a terminal, reset asks to confirm; elsewhere pass --yes.`,
 }
 
 func runReset(ctx context.Context, io *streams, g *globalOptions, o *dataOptions) error {
-	asJSON, err := o.output.asJSON()
-	if err != nil {
-		return err
-	}
-	eo, err := g.engineOptions(io)
+	eo, asJSON, err := o.start(io, g)
 	if err != nil {
 		return err
 	}
@@ -126,9 +128,7 @@ func runReset(ctx context.Context, io *streams, g *globalOptions, o *dataOptions
 	if err := confirm(io, o.yes, "Reset "+which+" to just initialised?", "--yes"); err != nil {
 		return err
 	}
-	eo.Timeout = o.timeout
-	color := io.OutTTY && io.getenv("NO_COLOR") == ""
-	res, err := engine.Reset(ctx, eo, o.services, quietSink(tui.NewPlain(io.Err, color)))
+	res, err := engine.Reset(ctx, eo, o.services, dataSink(io))
 	if perr := printDataResults(io, asJSON, "reset", res); err == nil {
 		err = perr
 	}
@@ -161,16 +161,11 @@ func newSnapshotSaveCmd(io *streams, g *globalOptions, runF func(*dataOptions) e
 			if runF != nil {
 				return runF(o)
 			}
-			asJSON, err := o.output.asJSON()
+			eo, asJSON, err := o.start(io, g)
 			if err != nil {
 				return err
 			}
-			eo, err := g.engineOptions(io)
-			if err != nil {
-				return err
-			}
-			eo.Timeout = o.timeout
-			res, err := engine.SnapshotSave(c.Context(), eo, o.name, o.services, quietSink(tui.NewPlain(io.Err, io.OutTTY && io.getenv("NO_COLOR") == "")))
+			res, err := engine.SnapshotSave(c.Context(), eo, o.name, o.services, dataSink(io))
 			if perr := printDataResults(io, asJSON, "saved", res); err == nil {
 				err = perr
 			}
@@ -197,19 +192,14 @@ elsewhere pass --yes. The services keep their current passwords.`,
 			if runF != nil {
 				return runF(o)
 			}
-			asJSON, err := o.output.asJSON()
-			if err != nil {
-				return err
-			}
-			eo, err := g.engineOptions(io)
+			eo, asJSON, err := o.start(io, g)
 			if err != nil {
 				return err
 			}
 			if err := confirm(io, o.yes, "Replace the services' data with snapshot "+o.name+"?", "--yes"); err != nil {
 				return err
 			}
-			eo.Timeout = o.timeout
-			res, err := engine.SnapshotRestore(c.Context(), eo, o.name, quietSink(tui.NewPlain(io.Err, io.OutTTY && io.getenv("NO_COLOR") == "")))
+			res, err := engine.SnapshotRestore(c.Context(), eo, o.name, dataSink(io))
 			if perr := printDataResults(io, asJSON, "restored", res); err == nil {
 				err = perr
 			}
@@ -233,11 +223,7 @@ func newSnapshotLsCmd(io *streams, g *globalOptions, runF func(*dataOptions) err
 			if runF != nil {
 				return runF(o)
 			}
-			asJSON, err := o.output.asJSON()
-			if err != nil {
-				return err
-			}
-			eo, err := g.engineOptions(io)
+			eo, asJSON, err := o.start(io, g)
 			if err != nil {
 				return err
 			}
@@ -255,7 +241,7 @@ func newSnapshotLsCmd(io *streams, g *globalOptions, runF func(*dataOptions) err
 			tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tCREATED\tSIZE\tSERVICES")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Created.Local().Format("2006-01-02 15:04:05"), humanSize(s.Size), strings.Join(s.Services, ", "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Created.Local().Format("2006-01-02 15:04:05"), engine.HumanSize(s.Size), strings.Join(s.Services, ", "))
 			}
 			return tw.Flush()
 		},
@@ -305,11 +291,7 @@ takes; templates prune removes them all (and nothing else).`,
 			if runF != nil {
 				return runF(o)
 			}
-			asJSON, err := o.output.asJSON()
-			if err != nil {
-				return err
-			}
-			eo, err := g.engineOptions(io)
+			eo, asJSON, err := o.start(io, g)
 			if err != nil {
 				return err
 			}
@@ -328,7 +310,7 @@ takes; templates prune removes them all (and nothing else).`,
 			tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "VOLUME\tKIND\tIMAGE\tCREATED\tSIZE\tFIRST PROJECT")
 			for _, t := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Volume, t.Kind, t.Image, t.Created.Local().Format("2006-01-02 15:04:05"), humanSize(t.Size), t.FirstProject)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Volume, t.Kind, t.Image, t.Created.Local().Format("2006-01-02 15:04:05"), engine.HumanSize(t.Size), t.FirstProject)
 				if t.Size > 0 {
 					total += t.Size
 				}
@@ -336,7 +318,7 @@ takes; templates prune removes them all (and nothing else).`,
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(io.Out, "%d templates, %s\n", len(list), humanSize(total))
+			fmt.Fprintf(io.Out, "%d templates, %s\n", len(list), engine.HumanSize(total))
 			return nil
 		},
 	}
@@ -359,7 +341,7 @@ takes; templates prune removes them all (and nothing else).`,
 				}
 			}
 			if err == nil {
-				fmt.Fprintf(io.Out, "%d templates removed, %s freed\n", len(removed), humanSize(total))
+				fmt.Fprintf(io.Out, "%d templates removed, %s freed\n", len(removed), engine.HumanSize(total))
 			}
 			return err
 		},

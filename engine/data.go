@@ -53,6 +53,10 @@ type dataTrack struct {
 	keep map[string]string
 	// fresh: services whose data volume this up made.
 	fresh map[string]string
+	// pristine: services initialised from empty here, whose stack keeps
+	// pristine copies of its databases once ready (a template's copy has
+	// them already).
+	pristine map[string]string
 }
 
 func (d *dataTrack) anyFresh() bool {
@@ -167,6 +171,9 @@ func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 	origin := DataOrigin{From: "initialised", At: time.Now()}
 	defer func() { s.setOrigin(ps.Name, origin) }()
 	s.data.set(&s.data.fresh, ps.Name, "new")
+	if _, ok := ps.Stack.(stacks.PristineKeeper); ok && ps.Role == RoleBacking && !s.opts.NoTemplates {
+		s.data.set(&s.data.pristine, ps.Name, "new")
+	}
 	key, err := s.templateKey(ctx, ps)
 	if err != nil || key == "" {
 		return err
@@ -179,6 +186,7 @@ func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 		s.data.set(&s.data.keep, ps.Name, key)
 		return nil
 	}
+	s.data.take(&s.data.pristine, ps.Name)
 	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseCreating, Reason: "copying template"})
 	copyStart := time.Now()
 	// Written down before the copy: a crash between the copy and the
@@ -305,6 +313,18 @@ func (s *Session) saveLocked() error {
 		return nil
 	}
 	return s.sf.Save()
+}
+
+// keepPristine has ps's server keep pristine copies of its databases, for
+// a reset without a copy; a failure costs only that speed.
+func (s *Session) keepPristine(ctx context.Context, ps *plannedService) {
+	pk, ok := ps.Stack.(stacks.PristineKeeper)
+	if !ok || ps.Role != RoleBacking {
+		return
+	}
+	if err := pk.KeepPristine(ctx, ps.Endpoint()); err != nil {
+		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: no pristine copies of its databases kept (reset copies the whole volume instead): %v", ps.Name, err)})
+	}
 }
 
 // rekeyFirst wraps a backing service's probe: while its data holds other

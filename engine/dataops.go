@@ -180,6 +180,11 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 		} else if err != nil {
 			return res, err
 		}
+		c, ok := found[ps.Name]
+		if done, err := s.resetInServer(wctx, ps, c, ok, seeded != nil); err != nil || done {
+			res.From = "pristine copies in the server"
+			return res, err
+		}
 		// Where the data comes from, and the passwords it holds.
 		var from string
 		var secrets map[string]string
@@ -204,7 +209,6 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 				}
 			}
 		}
-		c, ok := found[ps.Name]
 		spec := volumes.CopySpec{Image: ps.PullRef, From: from, To: ps.DataVolume, Labels: s.labels(nil)}
 		err := s.withStopped(ctx, wctx, ps, c, ok, spec, true, func(int64) error {
 			return s.noteCopy(ps, from, secrets)
@@ -228,6 +232,35 @@ func Reset(ctx context.Context, opts Options, services []string, sink Sink) ([]D
 		}
 	}
 	return results, s.seedFresh(ctx)
+}
+
+// resetInServer is reset's fast path: a running server that kept pristine
+// copies of its databases (Postgres) makes them again from those, with no
+// container stopped or started. false when it cannot: reset then copies
+// the whole volume.
+func (s *Session) resetInServer(ctx context.Context, ps *plannedService, c docker.Container, found, seeded bool) (bool, error) {
+	pk, ok := ps.Stack.(stacks.PristineKeeper)
+	if !ok || ps.Role != RoleBacking || s.opts.NoTemplates || !found || !c.Running || s.pendingRekey(ps.Name) != nil {
+		return false, nil
+	}
+	s.emit(Event{Type: EventPhase, Source: ps.Name, Phase: PhaseRestarting, Reason: "resetting its databases"})
+	done, err := pk.RestorePristine(ctx, ps.Endpoint())
+	if err != nil {
+		s.emit(Event{Type: EventLog, Source: "parity", Line: fmt.Sprintf("%s: resetting its databases in the server failed (%v); copying the whole volume instead", ps.Name, err)})
+		return false, nil
+	}
+	if !done {
+		return false, nil
+	}
+	origin := DataOrigin{From: "reset", At: time.Now()}
+	if seeded {
+		origin = DataOrigin{From: "seeded", Name: SeededSnapshot, At: time.Now()}
+	} else {
+		s.data.set(&s.data.fresh, ps.Name, "reset")
+	}
+	s.setOrigin(ps.Name, origin)
+	s.setID(ps.Name, c.ID)
+	return true, s.settle(ctx, ps)
 }
 
 // eachData runs one service's data change per picked service, at once,

@@ -82,6 +82,9 @@ func (s *Session) seed(ctx context.Context) error {
 		if ps.DataVolume == "" || ps.Job || ps.Unselected || s.id(ps.Name) == "" {
 			continue
 		}
+		if !s.opts.NoTemplates {
+			s.keepPristine(wctx, ps) // reset then goes back to the seeded databases in the server
+		}
 		picked = append(picked, ps)
 		found[ps.Name] = docker.Container{ID: s.id(ps.Name), Running: true}
 	}

@@ -122,13 +122,16 @@ func (s *Session) up(ctx context.Context, wait bool) error {
 					err = s.settle(waitCtx, ps)
 				}
 			}
-			if key := s.data.take(&s.data.keep, ps.Name); key != "" && err == nil {
-				if !(ps.Job || wait || needed[ps.Name]) {
-					err = s.settle(waitCtx, ps) // initialised before it is copied
-				}
-				if err == nil {
-					err = s.keepTemplate(ctx, waitCtx, ps, key)
-				}
+			key := s.data.take(&s.data.keep, ps.Name)
+			pristine := s.data.take(&s.data.pristine, ps.Name) != ""
+			if (key != "" || pristine) && err == nil && !(ps.Job || wait || needed[ps.Name]) {
+				err = s.settle(waitCtx, ps) // initialised before it is copied
+			}
+			if pristine && err == nil {
+				s.keepPristine(waitCtx, ps) // before the template, which then has them too
+			}
+			if key != "" && err == nil {
+				err = s.keepTemplate(ctx, waitCtx, ps, key)
 			}
 			g := gates[ps.Name]
 			g.err, errs[i] = err, err

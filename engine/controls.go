@@ -62,6 +62,22 @@ func (c *Controls) Restart(ctx context.Context, source string) error {
 	return s.restart(ctx, source)
 }
 
+// Reset puts a service's data back to just initialised (or seeded), as
+// `parity reset SERVICE` does, while Up runs: Postgres resets in the
+// server; otherwise the service is stopped for the copy, which the running
+// Up expects, and started again.
+func (c *Controls) Reset(ctx context.Context, source string) error {
+	s := c.session()
+	if s == nil {
+		return errNotUp
+	}
+	s.watch.expectDie(source)
+	opts := s.opts
+	opts.Docker = s.docker
+	_, err := Reset(ctx, opts, []string{source}, s.sink)
+	return err
+}
+
 // ShellCommand is an authenticated client inside the service's container.
 func (c *Controls) ShellCommand(source string) (*exec.Cmd, error) {
 	s := c.session()

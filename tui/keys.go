@@ -5,7 +5,8 @@ import "github.com/charmbracelet/bubbles/key"
 // keyMap is every key the UI answers to, with the help text shown for it.
 type keyMap struct {
 	Up, Down, Focus, Back                 key.Binding
-	Restart, Shell, Env, Reveal, Copy     key.Binding
+	Restart, Reset, Shell, Env, Reveal    key.Binding
+	Copy                                  key.Binding
 	Search, PageUp, PageDown, Top, Bottom key.Binding
 	Help, Quit, Leave                     key.Binding
 }
@@ -17,6 +18,7 @@ func newKeyMap() keyMap {
 		Focus:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "focus")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Restart:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart")),
+		Reset:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "reset data")),
 		Shell:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "shell")),
 		Env:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "env")),
 		Reveal:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "secrets")),
@@ -59,7 +61,7 @@ func (k keyMap) fullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{k.Up, k.Down, long(k.Focus, "logs of the selected row only"), long(k.Back, "all logs, close view")},
-		{long(k.Restart, "restart selected"), long(k.Shell, "shell in selected (psql…)"), long(k.Copy, "copy its URL"),
+		{long(k.Restart, "restart selected"), long(k.Reset, "reset its data (asks)"), long(k.Shell, "shell in selected (psql…)"), long(k.Copy, "copy its URL"),
 			long(k.Env, "app environment"), long(k.Reveal, "show/hide secrets")},
 		{long(k.Search, "search logs"), k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Help, long(k.Quit, "quit, stop everything"), long(k.Leave, "quit, keep services")},

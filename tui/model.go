@@ -49,10 +49,12 @@ type Model struct {
 
 	width, height int
 
-	plan       *event.PlanSummary
-	rows       []row
-	selected   int
-	engineDown string // why the Docker engine is unreachable; "" when it is fine
+	plan     *event.PlanSummary
+	rows     []row
+	selected int
+	// confirmReset is the service whose data reset waits for a "y".
+	confirmReset string
+	engineDown   string // why the Docker engine is unreachable; "" when it is fine
 
 	logs      *logStore
 	filter    logFilter
@@ -118,6 +120,10 @@ type (
 		source string
 		err    error
 	}
+	resetMsg struct {
+		source string
+		err    error
+	}
 	shellReadyMsg struct {
 		source string
 		cmd    *exec.Cmd
@@ -174,6 +180,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case tea.MouseButtonWheelDown:
 				m.scrollPane(3)
 			}
+		}
+	case resetMsg:
+		if msg.err != nil {
+			m.status = fmt.Sprintf("reset %s: %v", msg.source, msg.err)
+		} else {
+			m.status = msg.source + "'s data is reset"
 		}
 	case restartedMsg:
 		if msg.err != nil {
@@ -414,6 +426,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if m.searching {
 		return m.searchKey(msg)
 	}
+	if src := m.confirmReset; src != "" {
+		// Data is lost only on an explicit yes.
+		m.confirmReset = ""
+		if msg.String() == "y" || msg.String() == "Y" {
+			return m.reset(src)
+		}
+		m.status = "reset cancelled"
+		return nil
+	}
 	m.status = ""
 	k := m.keys
 	switch {
@@ -453,6 +474,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Restart):
 		return m.restart()
+	case key.Matches(msg, k.Reset):
+		if src := m.selectedSource(); src != "" && src != event.AppSource && m.ctl != nil {
+			m.confirmReset = src
+			m.status = "reset " + src + "'s data to just initialised (same password)? y to confirm, any other key cancels"
+		}
 	case key.Matches(msg, k.Shell):
 		return m.shell()
 	case key.Matches(msg, k.Env):
@@ -546,6 +572,14 @@ func (m *Model) restart() tea.Cmd {
 	m.status = restartingStatus(src)
 	return func() tea.Msg {
 		return restartedMsg{source: src, err: ctl.Restart(context.Background(), src)}
+	}
+}
+
+func (m *Model) reset(src string) tea.Cmd {
+	ctl := m.ctl
+	m.status = "resetting " + src + "'s data…"
+	return func() tea.Msg {
+		return resetMsg{source: src, err: ctl.Reset(context.Background(), src)}
 	}
 }
 

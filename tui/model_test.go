@@ -595,3 +595,37 @@ func TestViewDropsThePortHintBeforeAnyColumn(t *testing.T) {
 		}
 	}
 }
+
+// D asks before resetting a service's data; only "y" resets it, from a
+// tea.Cmd; the app has no data to reset.
+func TestResetDataAsksFirstAndRunsInCmd(t *testing.T) {
+	fake := newFake()
+	m := sized(t, fake, readyEvents())
+	m, cmd := drive(t, m, press("down"), press("D"))
+	if cmd != nil || !strings.Contains(m.status, "reset cache's data") {
+		t.Fatalf("D did not ask first: cmd %v, status %q", cmd != nil, m.status)
+	}
+	m, cmd = drive(t, m, press("n"))
+	if cmd != nil || m.status != "reset cancelled" {
+		t.Fatalf("n did not cancel: cmd %v, status %q", cmd != nil, m.status)
+	}
+	m, _ = drive(t, m, press("D"))
+	m, cmd = drive(t, m, press("y"))
+	if cmd == nil {
+		t.Fatal("y returned no command")
+	}
+	if len(fake.resets) != 0 {
+		t.Fatal("Update called Reset itself")
+	}
+	m, _ = drive(t, m, cmd())
+	if len(fake.resets) != 1 || fake.resets[0] != "cache" {
+		t.Fatalf("resets %v, want [cache]", fake.resets)
+	}
+	if m.status != "cache's data is reset" {
+		t.Errorf("status after reset = %q", m.status)
+	}
+	m, cmd = drive(t, m, press("down"), press("down"), press("D"))
+	if cmd != nil || m.confirmReset != "" {
+		t.Errorf("D on the app row asked to reset it")
+	}
+}

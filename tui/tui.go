@@ -26,6 +26,9 @@ import (
 type Controller interface {
 	// Restart restarts a service (by name) or the app (event.AppSource).
 	Restart(ctx context.Context, source string) error
+	// Reset puts a service's data back to just initialised (or seeded),
+	// keeping its password.
+	Reset(ctx context.Context, source string) error
 	// ShellCommand returns an authenticated client inside the service
 	// (psql, redis-cli); the UI suspends itself while it runs.
 	ShellCommand(source string) (*exec.Cmd, error)

@@ -37,6 +37,7 @@ func fixedNow() time.Time { return now }
 type fakeController struct {
 	mu         sync.Mutex
 	restarted  []string
+	resets     []string
 	shells     []string
 	restartErr error
 	env        []EnvVar
@@ -48,6 +49,13 @@ func (f *fakeController) Restart(_ context.Context, source string) error {
 	defer f.mu.Unlock()
 	f.restarted = append(f.restarted, source)
 	return f.restartErr
+}
+
+func (f *fakeController) Reset(_ context.Context, source string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resets = append(f.resets, source)
+	return nil
 }
 
 func (f *fakeController) ShellCommand(source string) (*exec.Cmd, error) {

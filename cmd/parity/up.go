@@ -211,6 +211,10 @@ func (c controller) Restart(ctx context.Context, source string) error {
 	return c.c.Restart(ctx, source)
 }
 
+func (c controller) Reset(ctx context.Context, source string) error {
+	return c.c.Reset(ctx, source)
+}
+
 func (c controller) ShellCommand(source string) (*exec.Cmd, error) { return c.c.ShellCommand(source) }
 
 func (c controller) URL(source string) string { return c.c.URL(source) }

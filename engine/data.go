@@ -142,7 +142,14 @@ func (s *Session) templateKey(ctx context.Context, ps *plannedService) (string, 
 			return "", nil
 		}
 	}
-	id, err := s.docker.ImageID(ctx, ps.PullRef)
+	// The image the container runs: for a service parity builds (a
+	// Dockerfile FROM postgres that adds init scripts), the built one,
+	// whose ID changes with what the build adds.
+	ref := ps.PullRef
+	if ps.Build != nil {
+		ref = builtTag(s.project.Name, ps.Name)
+	}
+	id, err := s.docker.ImageID(ctx, ref)
 	if err != nil {
 		return "", err
 	}

@@ -33,11 +33,11 @@ func phaseText(phase event.Phase, reason string, exitCode int, readyIn time.Dura
 	case event.PhaseReady:
 		switch {
 		case reason != "" && readyIn > 0:
-			// "from template (0.4s)": where the data came from says more
-			// than "ready" when it was not initialised here.
-			return reason + " (" + shortDuration(readyIn) + ")"
+			// "ready in 0.4s (from template)": where the data came from,
+			// when it was not initialised here.
+			return "ready in " + shortDuration(readyIn) + " (" + reason + ")"
 		case reason != "":
-			return reason
+			return "ready (" + reason + ")"
 		case readyIn > 0:
 			return "ready in " + shortDuration(readyIn)
 		}

@@ -218,6 +218,7 @@ func newSnapshotLsCmd(io *streams, g *globalOptions, runF func(*dataOptions) err
 		Use:     "ls",
 		Aliases: []string{"list"},
 		Short:   "List the project's snapshots with their size",
+		Example: "  parity snapshot ls\n  parity snapshot ls --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -256,6 +257,7 @@ func newSnapshotRmCmd(io *streams, g *globalOptions, runF func(*dataOptions) err
 		Use:     "rm NAME",
 		Aliases: []string{"remove"},
 		Short:   "Remove snapshot NAME's copies",
+		Example: "  parity snapshot rm before-migration",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.name = args[0]
@@ -286,7 +288,8 @@ an initialised template of the same image and settings instead of
 initialising from empty, in any project on this machine; the first cold
 start of each makes one. templates lists them with the disk space each
 takes; templates prune removes them all (and nothing else).`,
-		Args: cobra.NoArgs,
+		Example: "  parity templates\n  parity templates --format json\n  parity templates prune",
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(o)
@@ -324,9 +327,10 @@ takes; templates prune removes them all (and nothing else).`,
 	}
 	o.output.register(cmd.Flags(), "print the templates as JSON")
 	cmd.AddCommand(&cobra.Command{
-		Use:   "prune",
-		Short: "Remove every initialised template (no project's data, no snapshot)",
-		Args:  cobra.NoArgs,
+		Use:     "prune",
+		Short:   "Remove every initialised template (no project's data, no snapshot)",
+		Example: "  parity templates prune",
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			eo, err := g.engineOptions(io)
 			if err != nil {

@@ -109,7 +109,7 @@ func TestDockerASecondProjectGetsItsDatabaseFromTheTemplate(t *testing.T) {
 	second := newEnv(t)
 	m2 := dataProject(t, initSQL)
 	up2 := second.mustRun(m2, "up", "-d")
-	if !strings.Contains(up2.stderr, "db: from template") {
+	if !strings.Contains(up2.stderr, "(from template)") {
 		t.Errorf("the second project's db did not say it came from the template:\n%s", up2.stderr)
 	}
 	if st := second.mustRun(m2, "status").stdout; !strings.Contains(st, "db's data: template parity-template-postgres-") {
@@ -131,14 +131,14 @@ func TestDockerASecondProjectGetsItsDatabaseFromTheTemplate(t *testing.T) {
 	// Changed init script: no template of that key yet.
 	third := newEnv(t)
 	m3 := dataProject(t, initSQL+"-- changed\n")
-	if up3 := third.mustRun(m3, "up", "-d"); strings.Contains(up3.stderr, "db: from template") {
+	if up3 := third.mustRun(m3, "up", "-d"); strings.Contains(up3.stderr, "(from template)") {
 		t.Errorf("a changed init script used the old template:\n%s", up3.stderr)
 	}
 	// Changed initdb argument: the same.
 	fourth := newEnv(t)
 	m4 := dataProject(t, initSQL)
 	fourth.extra = append(fourth.extra, "INITDB_ARGS=--locale=C")
-	if up4 := fourth.mustRun(m4, "up", "-d"); strings.Contains(up4.stderr, "db: from template") {
+	if up4 := fourth.mustRun(m4, "up", "-d"); strings.Contains(up4.stderr, "(from template)") {
 		t.Errorf("a changed POSTGRES_INITDB_ARGS used the old template:\n%s", up4.stderr)
 	}
 }
@@ -146,6 +146,7 @@ func TestDockerASecondProjectGetsItsDatabaseFromTheTemplate(t *testing.T) {
 // reset returns Postgres to its just-initialised data with the same
 // password, while Redis's data stays.
 func TestDockerResetEmptiesOneServiceAndKeepsItsPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := dataProject(t, "CREATE TABLE seeded (name text);\n")
 	e.mustRun(m, "up", "-d")
@@ -178,6 +179,7 @@ func TestDockerResetEmptiesOneServiceAndKeepsItsPassword(t *testing.T) {
 // snapshot save → write → restore brings the data back as it was saved;
 // ls lists it; rm removes its volumes; down --volumes leaves it.
 func TestDockerSnapshotSaveWriteRestoreBringsTheRowsBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := dataProject(t, "SELECT 1;\n")
 	e.mustRun(m, "up", "-d")
@@ -250,6 +252,7 @@ func TestDockerTemplatesPruneRemovesOnlyTemplates(t *testing.T) {
 // parity.yaml's seed runs once on fresh data; reset goes back to the
 // seeded data without running it again.
 func TestDockerSeedRunsOnceAndResetGoesBackToTheSeededData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := dataProject(t, "SELECT 3;\n")
 	dir := filepath.Dir(m)

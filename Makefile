@@ -17,7 +17,7 @@ images:
 # registry images to exercise the real pull path; run packages one at a
 # time so one package's pull never races another's container create.
 test: images
-	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -parallel 4 -timeout 25m ./...
+	PARITY_TEST_REGISTRY=$$(cat $(REGISTRY_ADDR_FILE)) go test -race -count=1 -p 1 -parallel 4 -timeout 40m ./...
 	$(MAKE) fuzz-short
 
 # Each fuzz target for a few thousand inputs beyond its seed corpus (which

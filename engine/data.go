@@ -202,6 +202,11 @@ func (s *Session) fillNewVolume(ctx context.Context, ps *plannedService) error {
 		return err
 	}
 	if _, err := volumes.Copy(ctx, s.docker, volumes.CopySpec{Image: ps.PullRef, From: tmpl, To: ps.DataVolume, Labels: s.labels(nil)}); err != nil {
+		// Half a copy must not become the service's data: the next up
+		// makes the volume again.
+		if rmErr := s.docker.RemoveVolume(context.WithoutCancel(ctx), ps.DataVolume); rmErr == nil {
+			s.rekeyDone(ps.Name)
+		}
 		return fmt.Errorf("service %s: %w", ps.Name, err)
 	}
 	s.data.copyStarted(ps.Name, copyStart)

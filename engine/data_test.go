@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
+	"github.com/parity-dev/parity/engine/docker"
 	"github.com/parity-dev/parity/engine/manifest"
 	"github.com/parity-dev/parity/engine/volumes"
 )
@@ -102,5 +105,34 @@ func TestTheTemplateKeyIgnoresPasswordsAndSeesInitSettings(t *testing.T) {
 	}
 	if k, _ := a.templateKey(ctx, a.currentPlan().service("cache")); k != "" {
 		t.Error("redis (passwords on its command line, nothing to change in its data) got a key")
+	}
+}
+
+// A template copy that fails leaves no volume behind: half a copy must not
+// become the service's data on the next up.
+func TestAFailedTemplateCopyLeavesNoVolume(t *testing.T) {
+	f := fakeWithImages()
+	first := testSession(t, withName(quickstart(), "one"), f, &recorder{}, "")
+	first.opts.NoTemplates = false
+	up(t, first)
+
+	f.ScriptCopies()
+	f.OnStart(func(c docker.Container) {
+		if c.Labels[volumes.LabelHelper] == "copy" {
+			f.Log(c.ID, "stderr", "cp: write error: No space left on device")
+			f.Exit(c.ID, 1)
+		}
+	})
+	second := testSession(t, withName(quickstart(), "two"), f, &recorder{}, "")
+	second.opts.NoTemplates = false
+	err := second.start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "No space left") {
+		t.Fatalf("up with a failing copy: %v", err)
+	}
+	if _, err := f.Volume(context.Background(), "parity-two-db-data"); !errors.Is(err, docker.ErrNotFound) {
+		t.Errorf("the half-copied volume is still there: %v", err)
+	}
+	if second.st.Rekey["db"] != nil {
+		t.Errorf("a password change is still noted for data that is gone")
 	}
 }

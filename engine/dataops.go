@@ -401,7 +401,7 @@ func SnapshotRestore(ctx context.Context, opts Options, name string, sink Sink) 
 	return s.eachData(ctx, picked, func(ctx, wctx context.Context, ps *plannedService) (DataResult, error) {
 		rec := snap[ps.Name]
 		res := DataResult{Service: ps.Name, From: "snapshot", Name: name}
-		if err := s.ensureDataVolume(ctx, ps); err != nil {
+		if _, err := s.ensureDataVolume(ctx, ps); err != nil {
 			return res, err
 		}
 		c, ok := found[ps.Name]
@@ -428,27 +428,30 @@ func (s *Session) noteCopy(ps *plannedService, from string, secrets map[string]s
 	return nil
 }
 
-// ensureDataVolume makes ps's data volume when it is gone (after `down
-// --volumes`), labelled as up labels it.
-func (s *Session) ensureDataVolume(ctx context.Context, ps *plannedService) error {
+// ensureDataVolume makes ps's data volume when it is missing (a first
+// run, after `down --volumes`), labelled with its service and the hash of
+// the password its data will hold, and says whether it made it.
+func (s *Session) ensureDataVolume(ctx context.Context, ps *plannedService) (bool, error) {
 	if _, err := s.docker.Volume(ctx, ps.DataVolume); !errors.Is(err, docker.ErrNotFound) {
-		return err
+		return false, err
 	}
 	extra := map[string]string{LabelService: ps.Name}
 	if ps.Role == RoleBacking {
 		extra[LabelSecretHash] = secretHash(ps.Credentials.Password)
 	}
 	if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
-		return fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
+		return false, fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
 	}
-	return nil
+	return true, nil
 }
 
 // ownLabels are the options' extra labels without parity's project and
 // service ones: for copies that belong to no project's `down --volumes`.
-func (s *Session) ownLabels() map[string]string {
+func (s *Session) ownLabels() map[string]string { return unownedLabels(s.opts.ExtraLabels) }
+
+func unownedLabels(extra map[string]string) map[string]string {
 	labels := map[string]string{}
-	for k, v := range s.opts.ExtraLabels {
+	for k, v := range extra {
 		if k != LabelProject && k != LabelService {
 			labels[k] = v
 		}
@@ -542,12 +545,7 @@ func machineDocker(ctx context.Context, opts Options) (docker.Client, error) {
 }
 
 func templateSelector(opts Options) map[string]string {
-	sel := map[string]string{}
-	for k, v := range opts.ExtraLabels {
-		if k != LabelProject && k != LabelService {
-			sel[k] = v
-		}
-	}
+	sel := unownedLabels(opts.ExtraLabels)
 	sel[volumes.LabelTemplate] = ""
 	return sel
 }

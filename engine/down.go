@@ -31,15 +31,8 @@ func Down(ctx context.Context, opts Options, volumes bool) (DownResult, error) {
 	if err != nil {
 		return DownResult{}, err
 	}
-	client := opts.Docker
-	if client == nil {
-		c, err := docker.New(docker.WithDebug(docker.NewDebugLog(opts.Debug)))
-		if err != nil {
-			return DownResult{}, err
-		}
-		client = c
-	}
-	if _, err := client.Ping(ctx); err != nil {
+	client, err := machineDocker(ctx, opts)
+	if err != nil {
 		return DownResult{}, err
 	}
 	stateDir := opts.StateDir

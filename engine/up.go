@@ -338,19 +338,14 @@ func (s *Session) upService(ctx context.Context, ps *plannedService) (*plannedSe
 		}
 	}
 	if ps.DataVolume != "" {
-		if _, err := s.docker.Volume(ctx, ps.DataVolume); errors.Is(err, docker.ErrNotFound) {
-			extra := map[string]string{LabelService: ps.Name}
-			if ps.Role == RoleBacking {
-				extra[LabelSecretHash] = secretHash(ps.Credentials.Password)
-			}
-			if err := s.docker.CreateVolume(ctx, ps.DataVolume, s.labels(extra)); err != nil {
-				return ps, fmt.Errorf("create volume %s: %w", ps.DataVolume, err)
-			}
+		created, err := s.ensureDataVolume(ctx, ps)
+		if err != nil {
+			return ps, err
+		}
+		if created {
 			if err := s.fillNewVolume(ctx, ps); err != nil {
 				return ps, err
 			}
-		} else if err != nil {
-			return ps, err
 		}
 	}
 	for _, m := range ps.Spec.Mounts {
